@@ -1,0 +1,1 @@
+"""Indonesian NLU: normalisation, tokenisation and entity extraction for crypto support."""

@@ -1,0 +1,100 @@
+"""Rule-based extraction of crypto-support entities from raw customer text.
+
+Entities: ``coin``, ``network``, ``bank``, ``amount``, ``txid``, ``wallet_address``.
+Values are canonical (``USDT``, ``TRC20``, ``BCA``, ``1500000 IDR``); spans index the raw text.
+Checksums are not verified here (see the validators of the problem-report flow).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Dict, List, Pattern, Tuple
+
+from nlu.amounts import find_amounts
+from nlu.vocabulary import vocabulary
+
+_B58 = "1-9A-HJ-NP-Za-km-z"
+WALLET_PATTERNS: Tuple[Tuple[str, Pattern[str]], ...] = (
+    ("evm", re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")),
+    ("tron", re.compile(rf"(?<![0-9A-Za-z])T[{_B58}]{{33}}(?![0-9A-Za-z])")),
+    ("btc_bech32", re.compile(r"(?<![0-9A-Za-z])(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{8,87}(?![0-9A-Za-z])")),
+    ("btc_base58", re.compile(rf"(?<![0-9A-Za-z])[13][{_B58}]{{25,34}}(?![0-9A-Za-z])")),
+)
+TXID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
+
+# Aliases that are also everyday Indonesian or English words: only matched when written in capitals.
+AMBIGUOUS_ALIASES = frozenset({"ada", "link", "dot", "ton", "dana", "mega", "jago", "atom", "sol", "pol",
+                               "arb", "blu", "ovo", "pepe", "ether", "tron", "spl", "segwit"})
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One extracted entity with its span in the original text."""
+
+    entity: str
+    value: str
+    start: int
+    end: int
+
+    def as_dict(self) -> Dict[str, object]:
+        """Dictionary in the shape Rasa expects for entities."""
+        return asdict(self)
+
+
+def _alias_pattern(aliases: List[str]) -> Pattern[str]:
+    ordered = sorted(aliases, key=len, reverse=True)
+    words = "|".join(re.escape(alias).replace(r"\ ", r"[\s-]?") for alias in ordered)
+    return re.compile(rf"(?<![0-9A-Za-z])(?:{words})(?![0-9A-Za-z])", re.IGNORECASE)
+
+
+def _vocabulary_entities(text: str, kind: str, table: Dict[str, str]) -> List[Entity]:
+    found = []
+    for match in _alias_pattern(list(table)).finditer(text):
+        surface = match.group(0)
+        key = re.sub(r"[\s-]+", " ", surface.lower())
+        key = key if key in table else surface.lower()
+        if key in AMBIGUOUS_ALIASES and not surface.isupper():
+            continue
+        canonical = table.get(key) or table.get(key.replace(" ", "-")) or table.get(key.replace(" ", ""))
+        if canonical:
+            found.append(Entity(kind, canonical, match.start(), match.end()))
+    return found
+
+
+def _overlaps(span: Tuple[int, int], taken: List[Tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+def extract_entities(text: str) -> List[Entity]:
+    """Return all entities in ``text`` ordered by position.
+
+    Addresses and TXIDs are matched first; other entities never overlap them. A coin named as the
+    unit of an amount (``0,05 BTC``) yields both an ``amount`` and a ``coin`` entity.
+    """
+    if not text:
+        return []
+    vocab = vocabulary()
+    entities: List[Entity] = []
+    long_spans: List[Tuple[int, int]] = []
+    for match in TXID_PATTERN.finditer(text):
+        entities.append(Entity("txid", match.group(0), match.start(), match.end()))
+        long_spans.append(match.span())
+    for _, pattern in WALLET_PATTERNS:
+        for match in pattern.finditer(text):
+            if not _overlaps(match.span(), long_spans):
+                entities.append(Entity("wallet_address", match.group(0), match.start(), match.end()))
+                long_spans.append(match.span())
+    for amount in find_amounts(text):
+        if not _overlaps((amount.start, amount.end), long_spans):
+            entities.append(Entity("amount", amount.canonical(), amount.start, amount.end))
+    networks = _vocabulary_entities(text, "network", vocab.networks)
+    network_spans = [(e.start, e.end) for e in networks]
+    for entity in networks:
+        if not _overlaps((entity.start, entity.end), long_spans):
+            entities.append(entity)
+    for kind, table in (("coin", vocab.coins), ("bank", vocab.banks)):
+        for entity in _vocabulary_entities(text, kind, table):
+            span = (entity.start, entity.end)
+            if not _overlaps(span, long_spans) and not _overlaps(span, network_spans):
+                entities.append(entity)
+    return sorted(entities, key=lambda e: (e.start, e.entity))
