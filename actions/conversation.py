@@ -1,0 +1,49 @@
+"""Read what the customer said and what the assistant did from a rasa-sdk tracker."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+
+def latest_user_text(tracker: Tracker) -> str:
+    """The customer's last message exactly as sent (``latest_message`` holds the normalised text)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("text") or ""
+    return tracker.latest_message.get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    """Name of the intent recognised in the last user message."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_entities(tracker: Tracker, entity: str) -> List[str]:
+    """Values of one entity type in the last user message, in order, without duplicates."""
+    values: List[str] = []
+    for item in tracker.latest_message.get("entities") or []:
+        if item.get("entity") == entity and item.get("value") not in values:
+            values.append(str(item.get("value")))
+    return values
+
+
+def previous_bot_action(tracker: Tracker) -> Optional[str]:
+    """The last action (other than listening) that ran before the customer's last message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name")
+    return None
+
+
+def user_metadata(tracker: Tracker) -> Dict[str, Any]:
+    """Channel metadata of the last user message (e.g. the customer's first name)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}

@@ -1,0 +1,77 @@
+"""Answer knowledge questions from the knowledge base, or ask which article the customer means."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from kb.articles import Article
+from nlu.input_checks import InputKind, classify_input
+from nlu.sentiment import Mood, detect_mood
+
+from actions import copy
+from actions.conversation import latest_entities, latest_intent, latest_user_text
+from actions.responses import article_buttons, article_text, feedback_buttons
+from actions.retrieval import MAX_QUERY_CHARS, retriever
+
+# Below this combined score the top articles are not even worth offering.
+SUGGEST_FLOOR = 0.78
+
+
+def answer_with_article(dispatcher: CollectingDispatcher, tracker: Tracker, article: Article,
+                        intro: Optional[str] = None, follow_up: str = copy.ASK_HELPFUL,
+                        buttons: Optional[List[Dict[str, str]]] = None) -> List[EventType]:
+    """Send an article (title + steps), then a follow-up question with buttons (by default
+    "did this help?"), and remember which article was shown."""
+    if intro:
+        dispatcher.utter_message(text=intro)
+    dispatcher.utter_message(text=article_text(article))
+    dispatcher.utter_message(text=follow_up, buttons=buttons or feedback_buttons())
+    shown = list(tracker.get_slot("kb_shown") or [])
+    if article.id not in shown:
+        shown.append(article.id)
+    return [SlotSet("kb_article", article.id), SlotSet("kb_shown", shown)]
+
+
+class ActionKbAnswer(Action):
+    """Retrieve the best article for the customer's message and answer with it."""
+
+    def name(self) -> Text:
+        return "action_kb_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        kb = retriever()
+        chosen = latest_entities(tracker, "article_id")
+        if latest_intent(tracker) == "choose_article" and chosen and chosen[0] in kb.articles:
+            return answer_with_article(dispatcher, tracker, kb.articles[chosen[0]])
+
+        text = latest_user_text(tracker)
+        kind = classify_input(text)
+        if kind in (InputKind.EMPTY, InputKind.SYMBOLS):
+            dispatcher.utter_message(text=copy.EMPTY)
+            return [SlotSet("kb_article", None)]
+        if kind is InputKind.JUNK:
+            dispatcher.utter_message(text=copy.JUNK)
+            return [SlotSet("kb_article", None)]
+
+        hits = kb.search(text[:MAX_QUERY_CHARS], top_k=3)
+        if kind is InputKind.FOREIGN:
+            dispatcher.utter_message(text=copy.FOREIGN, buttons=article_buttons(
+                [kb.articles[h.article_id] for h in hits if h.score >= SUGGEST_FLOOR]))
+            return [SlotSet("kb_article", None)]
+
+        mood = detect_mood(text)
+        intro = copy.EMPATHY.get(mood)
+        if kb.is_confident(hits):
+            return answer_with_article(dispatcher, tracker, kb.articles[hits[0].article_id], intro=intro)
+        if hits and hits[0].score >= SUGGEST_FLOOR:
+            if intro:
+                dispatcher.utter_message(text=intro)
+            dispatcher.utter_message(text=copy.CLARIFY,
+                                     buttons=article_buttons(kb.articles[h.article_id] for h in hits))
+            return [SlotSet("kb_article", None)]
+        dispatcher.utter_message(text=intro + " " + copy.UNCLEAR if intro else copy.UNCLEAR)
+        return [SlotSet("kb_article", None)]

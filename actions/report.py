@@ -1,0 +1,72 @@
+"""First response to a withdrawal or deposit problem: empathy, the matching guide, what to prepare."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from nlu.sentiment import Mood, detect_mood
+
+from actions import copy
+from actions.conversation import latest_entities, latest_intent, latest_user_text
+from actions.kb_answer import answer_with_article
+from actions.responses import feedback_buttons
+from actions.retrieval import MAX_QUERY_CHARS, retriever
+from nlu.payloads import button_payload
+
+
+# intent -> (article for rupiah problems, article for crypto problems)
+PROBLEM_ARTICLES = {
+    "report_deposit_problem": ("deposit-rupiah-belum-masuk", "deposit-kripto-belum-masuk"),
+    "report_withdrawal_problem": ("penarikan-gagal", "penarikan-kripto-pending"),
+}
+_RUPIAH_WORDS = re.compile(r"\b(rupiah|idr|rp|va|virtual account|rekening|bank|transfer bank|e-wallet)\b")
+_CRYPTO_WORDS = re.compile(r"\b(kripto|crypto|koin|coin|txid|hash|jaringan|network|wallet|dompet|konfirmasi|blockchain)\b")
+
+
+def asset_kind(tracker: Tracker) -> Optional[str]:
+    """``"crypto"``, ``"idr"`` or None, from the entities and words of the last message."""
+    crypto = any(latest_entities(tracker, e) for e in ("coin", "network", "txid", "wallet_address"))
+    amounts = latest_entities(tracker, "amount")
+    crypto = crypto or any(not a.endswith("IDR") and " " in a for a in amounts)
+    idr = bool(latest_entities(tracker, "bank")) or any(a.endswith("IDR") for a in amounts)
+    text = (tracker.latest_message.get("text") or "").lower()
+    crypto = crypto or bool(_CRYPTO_WORDS.search(text))
+    idr = idr or bool(_RUPIAH_WORDS.search(text))
+    if crypto != idr:
+        return "crypto" if crypto else "idr"
+    return None
+
+
+class ActionReportProblem(Action):
+    """Acknowledge a reported deposit/withdrawal problem and give the matching guide."""
+
+    def name(self) -> Text:
+        return "action_report_problem"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        kb = retriever()
+        intent = latest_intent(tracker) or "report_withdrawal_problem"
+        idr_article, crypto_article = PROBLEM_ARTICLES.get(intent, PROBLEM_ARTICLES["report_withdrawal_problem"])
+        text = latest_user_text(tracker)[:MAX_QUERY_CHARS]
+        ranked = kb.search(text, top_k=len(kb.articles))
+        mood = detect_mood(text)
+        if mood is Mood.URGENT and kb.is_confident(ranked) and ranked[0].article_id not in (idr_article, crypto_article):
+            # "akun dibobol, saldo hilang" reads like a missing deposit but is an account takeover.
+            return answer_with_article(dispatcher, tracker, kb.articles[ranked[0].article_id],
+                                       intro=copy.EMPATHY[mood])
+        kind = asset_kind(tracker)
+        if kind is None:
+            order = [h.article_id for h in ranked]
+            article_id = min((idr_article, crypto_article), key=lambda a: order.index(a) if a in order else 999)
+        else:
+            article_id = crypto_article if kind == "crypto" else idr_article
+        intro = copy.EMPATHY[mood] if mood is Mood.URGENT else copy.REPORT_EMPATHY
+        details = copy.DETAILS_CRYPTO if article_id == crypto_article else copy.DETAILS_IDR
+        buttons = feedback_buttons()[:1] + [{"title": copy.BUTTON_AGENT, "payload": button_payload("request_human")}]
+        return answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=intro,
+                                   follow_up=copy.REPORT_NEXT_STEPS.format(details=details), buttons=buttons)

@@ -1,0 +1,1 @@
+"""Assistant runtime helpers: channels, evaluation, terminal chat."""

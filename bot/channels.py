@@ -1,0 +1,88 @@
+"""Hardened REST input channel: validates requests and never answers a customer with silence.
+
+Registered in ``credentials.yml`` as ``bot.channels.SafeRestInput``; it keeps the standard URL
+``/webhooks/rest/webhook``. Malformed requests get a 4xx with a JSON error; a failure while handling a
+valid message gets a polite apology instead of an empty reply. Only the assistant's own button
+payloads are trusted as ``/intent`` messages (enforced in the NLU pipeline for every channel).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+MAX_SENDER_CHARS = 128
+APOLOGY = ("Mohon maaf, sistem kami sedang mengalami gangguan sehingga pesan Anda belum bisa diproses. "
+           "Pesan Anda sudah kami terima; silakan coba lagi beberapa saat lagi.")
+
+
+class RequestError(ValueError):
+    """A request the channel refuses, with the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def parse_rest_body(raw: bytes) -> Tuple[str, str, Optional[Dict[str, Any]]]:
+    """Validate a REST webhook body; return ``(sender, text, metadata)`` or raise ``RequestError``."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise RequestError(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise RequestError(400, "body must be UTF-8 JSON") from None
+    if not isinstance(payload, dict):
+        raise RequestError(400, "body must be a JSON object")
+    sender, text, metadata = payload.get("sender"), payload.get("message"), payload.get("metadata")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        raise RequestError(400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+    if not sender.isprintable():
+        raise RequestError(400, "'sender' must not contain control characters")
+    if not isinstance(text, str):
+        raise RequestError(400, "'message' must be a string")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise RequestError(400, "'metadata' must be a JSON object")
+    return sender, text, metadata
+
+
+class SafeRestInput(InputChannel):
+    """REST channel (``POST /webhooks/rest/webhook``) with request validation."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                sender, text, metadata = parse_rest_body(request.body or b"")
+            except RequestError as error:
+                return response.json({"error": str(error)}, status=error.status)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                                                 metadata=metadata))
+            except CancelledError:
+                logger.error("rest channel: handling timed out for sender %s", sender)
+            except Exception:  # noqa: BLE001 - the customer must get an answer whatever failed
+                logger.exception("rest channel: failed to handle a message from %s", sender)
+            return response.json(collector.messages or [{"recipient_id": sender, "text": APOLOGY}])
+
+        return webhook

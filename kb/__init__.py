@@ -1,0 +1,1 @@
+"""Knowledge base: Indonesian articles, hybrid (dense + lexical) retrieval, FAISS index on disk."""

