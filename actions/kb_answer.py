@@ -17,7 +17,7 @@ from actions.responses import article_buttons, article_text, feedback_buttons
 from actions.retrieval import MAX_QUERY_CHARS, retriever
 
 # Below this combined score the top articles are not even worth offering.
-SUGGEST_FLOOR = 0.78
+SUGGEST_FLOOR = 0.74
 
 
 def answer_with_article(dispatcher: CollectingDispatcher, tracker: Tracker, article: Article,
