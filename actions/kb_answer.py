@@ -14,7 +14,7 @@ from nlu.sentiment import Mood, detect_mood
 from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
 from actions.responses import article_buttons, article_text, feedback_buttons
-from actions.retrieval import MAX_QUERY_CHARS, retriever
+from actions.retrieval import retriever, search
 
 # Below this combined score the top articles are not even worth offering.
 SUGGEST_FLOOR = 0.74
@@ -57,7 +57,7 @@ class ActionKbAnswer(Action):
             dispatcher.utter_message(text=copy.JUNK)
             return [SlotSet("kb_article", None)]
 
-        hits = kb.search(text[:MAX_QUERY_CHARS], top_k=3)
+        hits = await search(text, top_k=3)
         if kind is InputKind.FOREIGN:
             dispatcher.utter_message(text=copy.FOREIGN, buttons=article_buttons(
                 [kb.articles[h.article_id] for h in hits if h.score >= SUGGEST_FLOOR]))

@@ -14,7 +14,7 @@ from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
 from actions.kb_answer import answer_with_article
 from actions.responses import feedback_buttons
-from actions.retrieval import MAX_QUERY_CHARS, retriever
+from actions.retrieval import retriever, search
 from nlu.payloads import button_payload
 
 
@@ -52,8 +52,8 @@ class ActionReportProblem(Action):
         kb = retriever()
         intent = latest_intent(tracker) or "report_withdrawal_problem"
         idr_article, crypto_article = PROBLEM_ARTICLES.get(intent, PROBLEM_ARTICLES["report_withdrawal_problem"])
-        text = latest_user_text(tracker)[:MAX_QUERY_CHARS]
-        ranked = kb.search(text, top_k=len(kb.articles))
+        text = latest_user_text(tracker)
+        ranked = await search(text, top_k=len(kb.articles))
         mood = detect_mood(text)
         if mood is Mood.URGENT and kb.is_confident(ranked) and ranked[0].article_id not in (idr_article, crypto_article):
             # "akun dibobol, saldo hilang" reads like a missing deposit but is an account takeover.

@@ -35,13 +35,15 @@ def load_eval_lines(path: Path) -> List[EvalLine]:
     lines: List[EvalLine] = []
     with Path(path).open(encoding="utf-8", newline="") as handle:
         for number, row in enumerate(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE), start=1):
-            if not row or not row[0].strip() or row[0].lstrip().startswith("#"):
+            if not row or not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
                 continue
             if row[0] == "accept":
                 continue
             if len(row) < 2:
                 raise ValueError(f"{path}:{number}: expected 'accept<TAB>text'")
             accept = tuple(label.strip() for label in row[0].split("|") if label.strip())
+            if not accept:
+                raise ValueError(f"{path}:{number}: empty accept column")
             bad = [a for a in accept if not a.startswith(("kb:", "intent:"))]
             if bad:
                 raise ValueError(f"{path}:{number}: labels must start with kb: or intent:, got {bad}")

@@ -40,20 +40,30 @@ def parse_article(path: Path) -> Article:
     match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
     if not match:
         raise ArticleError(f"{path.name}: missing front matter")
-    meta = yaml.safe_load(match.group(1)) or {}
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as error:
+        raise ArticleError(f"{path.name}: invalid front matter: {error}") from None
+    if not isinstance(meta, dict):
+        raise ArticleError(f"{path.name}: front matter must be a mapping")
     missing = {"id", "title", "category", "questions"} - set(meta)
     if missing:
         raise ArticleError(f"{path.name}: missing {sorted(missing)}")
     if meta["id"] != path.stem:
         raise ArticleError(f"{path.name}: id {meta['id']!r} does not match the file name")
+    questions, related = meta["questions"], meta.get("related") or []
+    if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
+        raise ArticleError(f"{path.name}: questions must be a list of non-empty strings")
+    if not isinstance(related, list):
+        raise ArticleError(f"{path.name}: related must be a list of ids")
     if meta["category"] not in CATEGORIES:
         raise ArticleError(f"{path.name}: unknown category {meta['category']!r}")
     return Article(
         id=str(meta["id"]),
         title=str(meta["title"]).strip(),
         category=str(meta["category"]),
-        questions=tuple(str(q).strip() for q in meta["questions"]),
-        related=tuple(str(r) for r in meta.get("related") or ()),
+        questions=tuple(q.strip() for q in questions),
+        related=tuple(str(r) for r in related),
         body=match.group(2).strip(),
         path=path,
     )

@@ -17,6 +17,8 @@ from kb.articles import Article, articles_fingerprint
 from kb.embedders import Embedder
 
 INDEX_FORMAT = 1
+# One search scans under a thousand vectors: extra OpenMP threads only fight the servers for the CPU.
+faiss.omp_set_num_threads(1)
 
 
 @dataclass

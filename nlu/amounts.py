@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Iterator, Optional
 
-from nlu.vocabulary import vocabulary
+from nlu.vocabulary import is_ambiguous_lowercase, vocabulary
 
 _MULTIPLIERS = {
     "rb": Decimal(1_000), "ribu": Decimal(1_000), "k": Decimal(1_000), "rebu": Decimal(1_000),
@@ -76,6 +76,8 @@ def find_amounts(text: str) -> Iterator[Amount]:
     coins = vocabulary().coins
     for match in AMOUNT_PATTERN.finditer(text):
         rp, mult, unit = match.group("rp"), match.group("mult"), match.group("unit")
+        if unit and is_ambiguous_lowercase(unit):
+            unit = None  # "1 ada di hp lama", "5 ton beras": ordinary words, not coins
         if not (rp or mult or unit):
             continue
         currency: Optional[str] = None

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Dict, List, Pattern, Tuple
 
 from nlu.amounts import find_amounts
-from nlu.vocabulary import vocabulary
+from nlu.vocabulary import is_ambiguous_lowercase, vocabulary
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
 WALLET_PATTERNS: Tuple[Tuple[str, Pattern[str]], ...] = (
@@ -22,9 +22,6 @@ WALLET_PATTERNS: Tuple[Tuple[str, Pattern[str]], ...] = (
 )
 TXID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
 
-# Aliases that are also everyday Indonesian or English words: only matched when written in capitals.
-AMBIGUOUS_ALIASES = frozenset({"ada", "link", "dot", "ton", "dana", "mega", "jago", "atom", "sol", "pol",
-                               "arb", "blu", "ovo", "pepe", "ether", "tron", "spl", "segwit"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,8 @@ class Entity:
 def _alias_pattern(aliases: List[str]) -> Pattern[str]:
     ordered = sorted(aliases, key=len, reverse=True)
     words = "|".join(re.escape(alias).replace(r"\ ", r"[\s-]?") for alias in ordered)
-    return re.compile(rf"(?<![0-9A-Za-z])(?:{words})(?![0-9A-Za-z])", re.IGNORECASE)
+    # The Indonesian clitic "-nya" may be attached: "USDTnya belum masuk".
+    return re.compile(rf"(?<![0-9A-Za-z])(?:{words})(?=(?:nya)?(?![0-9A-Za-z]))", re.IGNORECASE)
 
 
 def _vocabulary_entities(text: str, kind: str, table: Dict[str, str]) -> List[Entity]:
@@ -53,7 +51,7 @@ def _vocabulary_entities(text: str, kind: str, table: Dict[str, str]) -> List[En
         surface = match.group(0)
         key = re.sub(r"[\s-]+", " ", surface.lower())
         key = key if key in table else surface.lower()
-        if key in AMBIGUOUS_ALIASES and not surface.isupper():
+        if is_ambiguous_lowercase(surface):
             continue
         canonical = table.get(key) or table.get(key.replace(" ", "-")) or table.get(key.replace(" ", ""))
         if canonical:

@@ -21,7 +21,7 @@ _PROTECTED = re.compile(
     r"^(?:0x[0-9a-f]+|[a-z0-9]{25,}|\d+(?:[.,]\d+)*|erc20|trc20|bep20|bep2|spl|arb|usdt|usdc|btc|eth)$"
 )
 _HTML_TAG = re.compile(r"<[^>]{0,200}>")
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|\S", re.UNICODE)
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|[a-z0-9]+(?:[-'][a-z0-9]+)*|\S", re.UNICODE)
 _REPEAT_3 = re.compile(r"(.)\1{2,}")
 _REPEAT_2 = re.compile(r"(.)\1+")
 # "2" after a word marks reduplication in Indonesian chat: "hati2" -> "hati-hati".

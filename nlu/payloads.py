@@ -34,7 +34,7 @@ def button_payload(intent: str, **entities: str) -> str:
 
 def is_own_button_payload(text: str) -> bool:
     """True when ``text`` is exactly a payload that one of our buttons can send."""
-    match = _PAYLOAD.match(text.strip())
+    match = _PAYLOAD.fullmatch(text.strip())
     if not match or match.group("intent") not in BUTTON_INTENTS:
         return False
     allowed = BUTTON_INTENTS[match.group("intent")]
@@ -51,4 +51,4 @@ def is_own_button_payload(text: str) -> bool:
 def _entities_allowed(entities: object, allowed: Mapping[str, re.Pattern]) -> bool:
     if not isinstance(entities, dict) or set(entities) - set(allowed):
         return False
-    return all(isinstance(value, str) and allowed[key].match(value) for key, value in entities.items())
+    return all(isinstance(value, str) and allowed[key].fullmatch(value) for key, value in entities.items())

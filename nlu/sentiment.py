@@ -16,7 +16,7 @@ class Mood(str, Enum):
 
 
 _URGENT = re.compile(
-    r"\b(diretas|retas|peretas|dibobol|bobol|kebobol|ditipu|tipu|penipu|penipuan|dicuri|curi|maling|"
+    r"\b(diretas|retas|peretas|dibobol|bobol|kebobol|ditipu|tertipu|ketipu|kena tipu|tipu|penipu|penipuan|dicuri|curi|maling|"
     r"dikuras|kuras|kekuras|terkuras|raib|lenyap|scammer|phishing|transaksi aneh|bukan saya)\b"
 )
 _UPSET = re.compile(
@@ -28,7 +28,8 @@ _UPSET = re.compile(
 
 def detect_mood(text: str) -> Mood:
     """Classify a message as calm, upset or urgent (rules over the normalised text)."""
-    normalised = normalize(text)
+    # Match the normalised text and the plain lowercase text ("ya allah" normalises to "iya allah").
+    normalised = normalize(text) + " | " + clean_text(text).lower()
     if _URGENT.search(normalised):
         return Mood.URGENT
     raw = clean_text(text)

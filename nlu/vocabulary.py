@@ -10,6 +10,16 @@ import yaml
 
 TERMS_FILE = Path(__file__).parent / "resources" / "crypto_terms.yml"
 
+# Aliases that are also everyday Indonesian or English words ("ada" = there is, "dana" = funds,
+# "ton" = tonnes): they only count as coins/banks when written in capitals.
+AMBIGUOUS_ALIASES = frozenset({"ada", "link", "dot", "ton", "dana", "mega", "jago", "atom", "sol", "pol",
+                               "arb", "blu", "ovo", "pepe", "ether", "tron", "spl", "segwit"})
+
+
+def is_ambiguous_lowercase(surface: str) -> bool:
+    """True for an ambiguous alias not written in capitals (so it is an ordinary word)."""
+    return surface.lower() in AMBIGUOUS_ALIASES and not surface.isupper()
+
 
 @dataclass(frozen=True)
 class Vocabulary:
