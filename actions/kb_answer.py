@@ -16,9 +16,6 @@ from actions.conversation import latest_entities, latest_intent, latest_user_tex
 from actions.responses import article_buttons, article_text, feedback_buttons
 from actions.retrieval import retriever, search
 
-# Below this combined score the top articles are not even worth offering.
-SUGGEST_FLOOR = 0.74
-
 
 def answer_with_article(dispatcher: CollectingDispatcher, tracker: Tracker, article: Article,
                         intro: Optional[str] = None, follow_up: str = copy.ASK_HELPFUL,
@@ -60,14 +57,14 @@ class ActionKbAnswer(Action):
         hits = await search(text, top_k=3)
         if kind is InputKind.FOREIGN:
             dispatcher.utter_message(text=copy.FOREIGN, buttons=article_buttons(
-                [kb.articles[h.article_id] for h in hits if h.score >= SUGGEST_FLOOR]))
+                kb.articles[h.article_id] for h in kb.worth_suggesting(hits)))
             return [SlotSet("kb_article", None)]
 
         mood = detect_mood(text)
         intro = copy.EMPATHY.get(mood)
         if kb.is_confident(hits):
             return answer_with_article(dispatcher, tracker, kb.articles[hits[0].article_id], intro=intro)
-        if hits and hits[0].score >= SUGGEST_FLOOR:
+        if kb.worth_suggesting(hits):
             if intro:
                 dispatcher.utter_message(text=intro)
             dispatcher.utter_message(text=copy.CLARIFY,

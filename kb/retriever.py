@@ -70,6 +70,10 @@ class Retriever:
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:top_k]
 
+    def worth_suggesting(self, hits: List[Hit]) -> List[Hit]:
+        """The hits good enough to offer as "did you mean" buttons (all or none of the top ones)."""
+        return hits if hits and hits[0].score >= self.settings.suggest_floor else []
+
     def is_confident(self, hits: List[Hit]) -> bool:
         """Whether the best hit is good enough to answer without a clarifying question."""
         if not hits or hits[0].score < self.settings.answer_threshold:

@@ -14,12 +14,14 @@ class RetrievalSettings:
 
     model: str = DEFAULT_MODEL
     index_dir: Path = Path(__file__).parent / ".index"
-    lexical_weight: float = 0.35
+    lexical_weight: float = 0.6
     lexical_saturation: float = 6.0
     # The assistant answers directly above this combined score, otherwise asks to clarify.
-    answer_threshold: float = 0.85
+    answer_threshold: float = 0.82
     # ...and only when the best article leads the runner-up by this much.
     answer_margin: float = 0.0
+    # Between this and the answer threshold it offers the top articles as buttons instead.
+    suggest_floor: float = 0.65
 
     @classmethod
     def from_env(cls) -> "RetrievalSettings":
@@ -33,4 +35,5 @@ class RetrievalSettings:
             lexical_saturation=float(env.get("KB_LEXICAL_SATURATION", defaults.lexical_saturation)),
             answer_threshold=float(env.get("KB_ANSWER_THRESHOLD", defaults.answer_threshold)),
             answer_margin=float(env.get("KB_ANSWER_MARGIN", defaults.answer_margin)),
+            suggest_floor=float(env.get("KB_SUGGEST_FLOOR", defaults.suggest_floor)),
         )
