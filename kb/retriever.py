@@ -75,10 +75,14 @@ class Retriever:
         return hits if hits and hits[0].score >= self.settings.suggest_floor else []
 
     def is_confident(self, hits: List[Hit]) -> bool:
-        """Whether the best hit is good enough to answer without a clarifying question."""
-        if not hits or hits[0].score < self.settings.answer_threshold:
+        """Whether the best hit is good enough to answer without a clarifying question: a high score,
+        or a slightly lower one that clearly leads the runner-up."""
+        if not hits:
             return False
-        return len(hits) < 2 or hits[0].score - hits[1].score >= self.settings.answer_margin
+        settings, top = self.settings, hits[0].score
+        lead = top - hits[1].score if len(hits) > 1 else 1.0
+        return (top >= settings.answer_threshold and lead >= settings.answer_margin) or (
+            top >= settings.lead_threshold and lead >= settings.lead_margin)
 
 
 def ensure_index(settings: RetrievalSettings, articles_dir: Path = ARTICLES_DIR,

@@ -20,7 +20,10 @@ class RetrievalSettings:
     answer_threshold: float = 0.82
     # ...and only when the best article leads the runner-up by this much.
     answer_margin: float = 0.0
-    # Between this and the answer threshold it offers the top articles as buttons instead.
+    # A slightly lower score also answers when the best article clearly leads the runner-up.
+    lead_threshold: float = 0.78
+    lead_margin: float = 0.03
+    # Below the answer thresholds, from this score on, it offers the top articles as buttons.
     suggest_floor: float = 0.65
 
     @classmethod
@@ -35,5 +38,7 @@ class RetrievalSettings:
             lexical_saturation=float(env.get("KB_LEXICAL_SATURATION", defaults.lexical_saturation)),
             answer_threshold=float(env.get("KB_ANSWER_THRESHOLD", defaults.answer_threshold)),
             answer_margin=float(env.get("KB_ANSWER_MARGIN", defaults.answer_margin)),
+            lead_threshold=float(env.get("KB_LEAD_THRESHOLD", defaults.lead_threshold)),
+            lead_margin=float(env.get("KB_LEAD_MARGIN", defaults.lead_margin)),
             suggest_floor=float(env.get("KB_SUGGEST_FLOOR", defaults.suggest_floor)),
         )

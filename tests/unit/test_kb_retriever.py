@@ -10,7 +10,7 @@ import pytest
 
 from kb.articles import load_articles
 from kb.index import index_fingerprint, index_path, load_saved_index
-from kb.retriever import MODES, Retriever, ensure_index
+from kb.retriever import MODES, Hit, Retriever, ensure_index
 from kb.settings import RetrievalSettings
 from tests.unit.samples import TINY_KB, write_kb
 
@@ -82,8 +82,20 @@ def test_is_confident(tiny_kb):
     assert retriever.is_confident(hits) is True
     assert retriever.is_confident(retriever.search("wd gw nyangkut", top_k=2)) is False
     strict = Retriever(retriever.articles, retriever._embedder, retriever._vectors,
-                       RetrievalSettings(index_dir=settings.index_dir, answer_margin=0.9))
+                       RetrievalSettings(index_dir=settings.index_dir, answer_margin=0.9, lead_margin=0.9))
     assert strict.is_confident(strict.search("ada orang ngaku admin minta kode otp saya", top_k=2)) is False
+
+
+@pytest.mark.parametrize(("top", "runner_up", "expected"), [
+    (0.83, 0.829, True),    # high score: answers even without a lead
+    (0.80, 0.76, True),     # lower score with a clear lead
+    (0.80, 0.79, False),    # lower score, no clear lead: ask which article
+    (0.70, 0.40, False),    # too low whatever the lead
+])
+def test_confidence_rule_uses_score_and_lead(tiny_kb, top, runner_up, expected):
+    _, _, retriever = tiny_kb
+    hits = [Hit("a", "A", top, top, top), Hit("b", "B", runner_up, runner_up, runner_up)]
+    assert retriever.is_confident(hits) is expected
 
 
 def test_saved_index_is_reused(tiny_kb, embedder):
