@@ -98,7 +98,7 @@ class AssistantServers:
         endpoints = write_endpoints(config)
         self._spawn("actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions.actions",
                                 "--port", str(config.action_port)])
-        self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(config.model), "--enable-api",
+        self._spawn("rasa", [str(BIN / "python"), "-m", "bot.rasa_runtime", "run", "--model", str(config.model), "--enable-api",
                              "--auth-token", config.api_token, "--interface", config.host,
                              "--port", str(config.rasa_port), "--credentials", str(config.credentials),
                              "--endpoints", str(endpoints), "--cors", config.cors])
