@@ -11,7 +11,7 @@ EMPATHY: Dict[Mood, str] = {
                   "termasuk yang mengaku sebagai staf kami."),
     Mood.UPSET: "Mohon maaf atas ketidaknyamanannya, saya mengerti ini membuat Anda khawatir. Saya bantu cek ya.",
 }
-REPORT_EMPATHY = "Mohon maaf atas kendalanya. Tenang, dana Anda tidak hilang begitu saja. Saya bantu langkah demi langkah."
+REPORT_EMPATHY = "Saya paham ini membuat Anda cemas. Mari kita cek bersama, langkah demi langkah."
 
 ASK_HELPFUL = "Apakah jawaban ini membantu?"
 BUTTON_HELPFUL = "Ya, membantu"

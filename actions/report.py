@@ -13,10 +13,8 @@ from nlu.sentiment import Mood, detect_mood
 from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
 from actions.kb_answer import answer_with_article
-from actions.responses import feedback_buttons
+from actions.responses import agent_button, feedback_buttons
 from actions.retrieval import retriever, search
-from nlu.payloads import button_payload
-
 
 # intent -> (article for rupiah problems, article for crypto problems)
 PROBLEM_ARTICLES = {
@@ -28,7 +26,7 @@ _CRYPTO_WORDS = re.compile(r"\b(kripto|crypto|koin|coin|txid|hash|jaringan|netwo
 
 
 def asset_kind(tracker: Tracker) -> Optional[str]:
-    """``"crypto"``, ``"idr"`` or None, from the entities and words of the last message."""
+    """``"crypto"``, ``"idr"`` or None, from the entities and the (normalised) words of the last message."""
     crypto = any(latest_entities(tracker, e) for e in ("coin", "network", "txid", "wallet_address"))
     amounts = latest_entities(tracker, "amount")
     crypto = crypto or any(not a.endswith("IDR") and " " in a for a in amounts)
@@ -67,6 +65,6 @@ class ActionReportProblem(Action):
             article_id = crypto_article if kind == "crypto" else idr_article
         intro = copy.EMPATHY[mood] if mood is Mood.URGENT else copy.REPORT_EMPATHY
         details = copy.DETAILS_CRYPTO if article_id == crypto_article else copy.DETAILS_IDR
-        buttons = feedback_buttons()[:1] + [{"title": copy.BUTTON_AGENT, "payload": button_payload("request_human")}]
+        buttons = [feedback_buttons()[0], agent_button()]
         return answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=intro,
                                    follow_up=copy.REPORT_NEXT_STEPS.format(details=details), buttons=buttons)

@@ -23,9 +23,14 @@ def feedback_buttons() -> List[Dict[str, str]]:
     ]
 
 
+def agent_button() -> Dict[str, str]:
+    """The "talk to an agent" button."""
+    return {"title": copy.BUTTON_AGENT, "payload": button_payload("request_human")}
+
+
 def article_buttons(articles: Iterable[Article], with_agent: bool = True) -> List[Dict[str, str]]:
     """One button per article (payload ``/choose_article``), plus an optional "talk to an agent" button."""
     buttons = [{"title": a.title, "payload": button_payload("choose_article", article_id=a.id)} for a in articles]
     if with_agent:
-        buttons.append({"title": copy.BUTTON_AGENT, "payload": button_payload("request_human")})
+        buttons.append(agent_button())
     return buttons
