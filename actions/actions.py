@@ -4,8 +4,9 @@ from actions.human import ActionRequestHuman
 from actions.kb_answer import ActionKbAnswer
 from actions.report import ActionReportProblem
 from actions.retrieval import retriever
+from actions.secrets import ActionWarnSecret
 
-__all__ = ["ActionHandleFeedback", "ActionKbAnswer", "ActionReportProblem", "ActionRequestHuman"]
+__all__ = ["ActionHandleFeedback", "ActionKbAnswer", "ActionReportProblem", "ActionRequestHuman", "ActionWarnSecret"]
 
 # Load the knowledge base at start-up, not on the first customer's message.
 retriever()

@@ -47,3 +47,16 @@ HUMAN_INTRO = ("Tentu, saya bantu hubungkan dengan agen kami. Agen manusia bertu
 HUMAN_DETAILS = ("Agar agen bisa langsung menindaklanjuti tanpa bertanya ulang, tuliskan ringkas: apa masalahnya, "
                  "kapan terjadi, jumlah dan aset (rupiah/koin), serta TXID atau ID transaksi jika ada. "
                  "Jangan pernah mengirim kata sandi, kode OTP, private key, atau seed phrase.")
+
+SECRET_NAMES = {"seed_phrase": "seed phrase", "private_key": "private key", "extended_private_key": "private key",
+                "password": "kata sandi", "otp": "kode OTP"}
+SECRET_WARNING = (
+    "PENTING: sepertinya Anda mengirim {what} di percakapan ini. Bagian itu sudah kami hapus dari catatan. "
+    "Kami tidak pernah meminta seed phrase, private key, kata sandi, atau kode OTP; siapa pun yang memintanya "
+    "adalah penipu.")
+SECRET_STEPS = (
+    "Mohon segera:\n"
+    "1. Jika seed phrase atau private key terlanjur dibagikan, pindahkan aset dari dompet itu ke dompet baru.\n"
+    "2. Jika kata sandi atau OTP terlanjur dibagikan, ganti kata sandi dan reset 2FA sekarang.\n"
+    "3. Jangan bagikan ke siapa pun lagi, termasuk yang mengaku staf kami.\n"
+    "Jika ada transaksi yang tidak Anda kenali, agen kami siap membantu.")

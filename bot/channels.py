@@ -2,7 +2,8 @@
 
 Registered in ``credentials.yml`` as ``bot.channels.SafeRestInput``; it keeps the standard URL
 ``/webhooks/rest/webhook``. Malformed requests get a 4xx with a JSON error; a failure while handling a
-valid message gets a polite apology instead of an empty reply. Only the assistant's own button
+valid message gets a polite apology instead of an empty reply. Secrets are redacted on entry. Only the
+assistant's own button
 payloads are trusted as ``/intent`` messages (enforced in the NLU pipeline for every channel).
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
+
+from nlu.secrets import redact
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -76,6 +79,10 @@ class SafeRestInput(InputChannel):
             except RequestError as error:
                 return response.json({"error": str(error)}, status=error.status)
             collector = CollectingOutputChannel()
+            # Secrets (seed phrases, keys, passwords, OTPs) never reach the tracker store or the logs.
+            text, removed = redact(text)
+            if removed:
+                metadata = {**(metadata or {}), "redacted_secrets": removed}
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
                                                  metadata=metadata))

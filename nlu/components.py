@@ -23,10 +23,12 @@ from nlu.entities import extract_entities
 from nlu.input_checks import InputKind, classify_input
 from nlu.normalizer import normalize
 from nlu.payloads import is_own_button_payload
+from nlu.secrets import REDACTION_PATTERN, find_secrets
 from nlu.tokenization import tokenize
 
 ORIGINAL_TEXT = "text_original"
 FALLBACK_INTENT = "nlu_fallback"
+SECRET_INTENT = "share_secret"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -118,10 +120,11 @@ class IndonesianSpacyTokenizer(Tokenizer):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class InputQualityGate(GraphComponent):
-    """Routes unreadable input (empty, emoji only, binary junk, another language) to ``nlu_fallback``.
+    """Overrides the classifiers for two kinds of input they cannot judge.
 
-    The classifiers always pick some intent, even for "" or "How do I withdraw?"; the fallback action
-    gives these messages a clear reply instead.
+    A message containing a secret (or the marker left where a channel redacted one) becomes
+    ``share_secret``, so the customer is warned at once. Unreadable input (empty, emoji only, binary
+    junk, another language) becomes ``nlu_fallback``, which gets a clear reply.
     """
 
     @classmethod
@@ -132,10 +135,17 @@ class InputQualityGate(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             original = message.get(ORIGINAL_TEXT)
-            if original is None or classify_input(original) is InputKind.TEXT:
+            if original is None:
                 continue
-            fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
-            message.set(INTENT, fallback, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+            if REDACTION_PATTERN.search(original) or find_secrets(original):
+                self._override(message, SECRET_INTENT)
+            elif classify_input(original) is not InputKind.TEXT:
+                self._override(message, FALLBACK_INTENT)
         return messages
+
+    @staticmethod
+    def _override(message: Message, intent: str) -> None:
+        chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+        ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get(INTENT_NAME_KEY) != intent]
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)

@@ -1,0 +1,38 @@
+"""Warn a customer who pasted a seed phrase, private key, password or OTP code."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from nlu.secrets import REDACTION_PATTERN, find_secrets
+
+from actions import copy
+from actions.conversation import latest_user_text, user_metadata
+from actions.responses import agent_button
+
+
+def shared_secret_kinds(tracker: Tracker) -> List[str]:
+    """Kinds of secret in the last message: removed by the channel, or still in the text."""
+    text = latest_user_text(tracker)
+    kinds = list(user_metadata(tracker).get("redacted_secrets") or [])
+    kinds += [m.group(0)[len("[DIHAPUS: "):-1].replace(" ", "_") for m in REDACTION_PATTERN.finditer(text)]
+    kinds += [s.kind for s in find_secrets(text)]
+    return list(dict.fromkeys(k for k in kinds if k in copy.SECRET_NAMES))
+
+
+class ActionWarnSecret(Action):
+    """Urgent warning: what was removed, that we never ask for it, and what to do now."""
+
+    def name(self) -> Text:
+        return "action_warn_secret"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        names = list(dict.fromkeys(copy.SECRET_NAMES[k] for k in shared_secret_kinds(tracker)))
+        what = " dan ".join(names) if names else "data rahasia"
+        dispatcher.utter_message(text=copy.SECRET_WARNING.format(what=what))
+        dispatcher.utter_message(text=copy.SECRET_STEPS, buttons=[agent_button()])
+        return []
