@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.evalset import load_eval_lines  # noqa: E402
-from bot.servers import BIN, AssistantServers, ServerConfig, _http_ok, child_env  # noqa: E402
+from bot.servers import BIN, AssistantServers, ServerConfig, http_ok, child_env  # noqa: E402
 
 VANILLA_DIR = ROOT / "var" / "bench" / "vanilla"
 RESULTS = ROOT / "bench" / "results"
@@ -65,7 +65,7 @@ class VanillaServer:
         self.process = subprocess.Popen(
             [str(BIN / "rasa"), "run", "--model", str(self.model), "--interface", "127.0.0.1",
              "--port", str(self.port)], cwd=VANILLA_DIR, env=child_env(), stdout=log, stderr=subprocess.STDOUT)
-        while not _http_ok(f"{self.url}/webhooks/rest/"):
+        while not http_ok(f"{self.url}/webhooks/rest/"):
             if self.process.poll() is not None:
                 raise RuntimeError("vanilla rasa exited; see var/bench/vanilla/rasa.log")
             time.sleep(0.2)

@@ -66,7 +66,8 @@ def write_endpoints(config: ServerConfig) -> Path:
     return path
 
 
-def _http_ok(url: str) -> bool:
+def http_ok(url: str) -> bool:
+    """True when a GET of ``url`` answers 200 within 2 s."""
     try:
         with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - loopback URL we built
             return reply.status == 200
@@ -114,7 +115,7 @@ class AssistantServers:
                 if process.poll() is not None:
                     self.stop()
                     raise RuntimeError(f"a server exited early; see logs in {self.config.log_dir}")
-            if all(_http_ok(url) for url in checks):
+            if all(http_ok(url) for url in checks):
                 return
             time.sleep(0.5)
         self.stop()
