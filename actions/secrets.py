@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from nlu.secrets import REDACTION_PATTERN, find_secrets
+from nlu.secrets import find_secrets, redacted_kinds
 
 from actions import copy
 from actions.conversation import latest_user_text, user_metadata
@@ -18,7 +18,7 @@ def shared_secret_kinds(tracker: Tracker) -> List[str]:
     """Kinds of secret in the last message: removed by the channel, or still in the text."""
     text = latest_user_text(tracker)
     kinds = list(user_metadata(tracker).get("redacted_secrets") or [])
-    kinds += [m.group(0)[len("[DIHAPUS: "):-1].replace(" ", "_") for m in REDACTION_PATTERN.finditer(text)]
+    kinds += redacted_kinds(text)
     kinds += [s.kind for s in find_secrets(text)]
     return list(dict.fromkeys(k for k in kinds if k in copy.SECRET_NAMES))
 

@@ -3,8 +3,8 @@
 Registered in ``credentials.yml`` as ``bot.channels.SafeRestInput``; it keeps the standard URL
 ``/webhooks/rest/webhook``. Malformed requests get a 4xx with a JSON error; a failure while handling a
 valid message gets a polite apology instead of an empty reply. Secrets are redacted on entry. Only the
-assistant's own button
-payloads are trusted as ``/intent`` messages (enforced in the NLU pipeline for every channel).
+assistant's own button payloads are trusted as ``/intent`` messages (enforced in the NLU pipeline for
+every channel).
 """
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
-
-from nlu.secrets import redact
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from nlu.secrets import redact
 
 logger = logging.getLogger(__name__)
 

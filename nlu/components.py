@@ -2,7 +2,8 @@
 
 Pipeline order (see ``config.yml``): ``CryptoEntityExtractor`` reads the raw text, then
 ``IndonesianNormalizer`` rewrites the text the classifiers see, then ``IndonesianSpacyTokenizer``;
-``InputQualityGate`` runs last and sends unreadable input to ``nlu_fallback``.
+``InputQualityGate`` runs last and sends secrets to ``share_secret`` and unreadable input to
+``nlu_fallback``.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Dict, List, Tuple
 
 REDACTION = "[DIHAPUS: {kind}]"
-REDACTION_PATTERN = re.compile(r"\[DIHAPUS: [a-z_ ]+\]")
+REDACTION_PATTERN = re.compile(r"\[DIHAPUS: ([a-z_ ]+)\]")
 SEED_LENGTHS = (12, 15, 18, 21, 24)
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
@@ -84,6 +84,11 @@ def find_secrets(text: str) -> List[Secret]:
         if not chosen or secret.start >= chosen[-1].end:
             chosen.append(secret)
     return chosen
+
+
+def redacted_kinds(text: str) -> List[str]:
+    """Kinds of secret whose redaction markers appear in ``text`` (e.g. ``["seed_phrase"]``)."""
+    return [match.group(1).replace(" ", "_") for match in REDACTION_PATTERN.finditer(text)]
 
 
 def redact(text: str) -> Tuple[str, List[str]]:

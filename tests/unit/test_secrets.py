@@ -58,3 +58,10 @@ def test_any_run_of_twelve_or_more_bip39_words_is_removed(words):
     cleaned, kinds = redact(f"tolong cek ini {phrase} makasih")
     assert kinds == ["seed_phrase"]
     assert cleaned == "tolong cek ini [DIHAPUS: seed phrase] makasih"
+
+
+def test_redaction_markers_name_their_kinds():
+    from nlu.secrets import redacted_kinds
+
+    cleaned, kinds = redact(f"{SEED_12} dan password: Rahasia123!")
+    assert redacted_kinds(cleaned) == kinds == ["seed_phrase", "password"]
