@@ -1,12 +1,17 @@
 """Entry module for ``rasa run actions``: importing it registers every custom action."""
 from actions.feedback import ActionHandleFeedback
+from actions.handoff import ActionFinishReport, outbox_worker
 from actions.human import ActionRequestHuman
 from actions.kb_answer import ActionKbAnswer
 from actions.report import ActionReportProblem
+from actions.report_form import ASK_ACTIONS, ValidateProblemReportForm
 from actions.retrieval import retriever
 from actions.secrets import ActionWarnSecret
 
-__all__ = ["ActionHandleFeedback", "ActionKbAnswer", "ActionReportProblem", "ActionRequestHuman", "ActionWarnSecret"]
+__all__ = ["ASK_ACTIONS", "ActionFinishReport", "ActionHandleFeedback", "ActionKbAnswer", "ActionReportProblem",
+           "ActionRequestHuman", "ActionWarnSecret", "ValidateProblemReportForm"]
 
-# Load the knowledge base at start-up, not on the first customer's message.
+# Load the knowledge base and start delivering queued agent notifications at start-up,
+# not on the first customer's message.
 retriever()
+outbox_worker()

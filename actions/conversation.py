@@ -6,12 +6,23 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 
 
+def latest_user_event(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The customer's last ``user`` event, if any."""
+    return next((e for e in reversed(tracker.events) if e.get("event") == "user"), None)
+
+
 def latest_user_text(tracker: Tracker) -> str:
     """The customer's last message exactly as sent (``latest_message`` holds the normalised text)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return event.get("text") or ""
+    event = latest_user_event(tracker)
+    if event is not None:
+        return event.get("text") or ""
     return tracker.latest_message.get("text") or ""
+
+
+def previous_user_text(tracker: Tracker) -> str:
+    """The customer's message before the last one (e.g. the question an article answered)."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return (users[-2].get("text") or "") if len(users) >= 2 else ""
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -43,7 +54,4 @@ def previous_bot_action(tracker: Tracker) -> Optional[str]:
 
 def user_metadata(tracker: Tracker) -> Dict[str, Any]:
     """Channel metadata of the last user message (e.g. the customer's first name)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return event.get("metadata") or {}
-    return {}
+    return (latest_user_event(tracker) or {}).get("metadata") or {}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Dict
 
+from bot.tickets.sla import configured_hours
 from nlu.sentiment import Mood
 
 EMPATHY: Dict[Mood, str] = {
@@ -31,22 +32,37 @@ FOREIGN = ("Mohon maaf, saat ini saya hanya bisa melayani dalam Bahasa Indonesia
            "atau pilih topik di bawah ini.")
 
 GLAD = "Senang bisa membantu! Ada lagi yang bisa saya bantu?"
-SORRY_NOT_HELPFUL = ("Maaf jawabannya belum menyelesaikan masalah Anda. Anda bisa melihat topik terkait di bawah, "
-                     "menjelaskan kendalanya lebih rinci, atau meminta bantuan agen kami.")
 ACK_YES = "Baik. Ada yang bisa saya bantu? Silakan tulis pertanyaan Anda."
 ACK_NO = "Baik, tidak masalah. Kalau ada yang ingin ditanyakan, tulis saja ya."
 
-REPORT_NEXT_STEPS = ("Jika setelah langkah di atas masalahnya belum selesai, agen kami siap membantu. "
-                     "Agar bisa langsung ditindaklanjuti, siapkan: {details}. "
-                     "Kami tidak akan pernah meminta kata sandi, kode OTP, private key, atau seed phrase Anda.")
-DETAILS_IDR = "jumlah, tanggal & jam transaksi, nama bank dan 4 digit terakhir rekening, serta ID transaksi"
-DETAILS_CRYPTO = "koin, jaringan (mis. TRC20/ERC20/BEP20), jumlah, tanggal & jam, TXID, dan alamat tujuan"
+REPORT_COLLECT = ("Jika langkah di atas belum menyelesaikan masalahnya, agen kami siap membantu. Saya catat detailnya "
+                  "sekarang supaya agen bisa langsung menindaklanjuti tanpa bertanya ulang (ketik \"batal\" jika tidak "
+                  "perlu). Kami tidak akan pernah meminta kata sandi, kode OTP, private key, atau seed phrase Anda.")
+NOT_HELPFUL_REPORT = ("Maaf jawabannya belum menyelesaikan masalah Anda. Saya bantu teruskan ke agen kami; "
+                      "saya catat dulu detailnya ya (ketik \"batal\" jika tidak perlu).")
 
-HUMAN_INTRO = ("Tentu, saya bantu hubungkan dengan agen kami. Agen manusia bertugas setiap hari pukul "
-               "08.00–22.00 WIB; di luar jam itu pesan Anda dibalas mulai pagi berikutnya.")
-HUMAN_DETAILS = ("Agar agen bisa langsung menindaklanjuti tanpa bertanya ulang, tuliskan ringkas: apa masalahnya, "
-                 "kapan terjadi, jumlah dan aset (rupiah/koin), serta TXID atau ID transaksi jika ada. "
-                 "Jangan pernah mengirim kata sandi, kode OTP, private key, atau seed phrase.")
+
+def agent_hours_text() -> str:
+    """Agents' operating hours as customers read them, e.g. ``08.00–22.00 WIB``."""
+    hours = configured_hours()
+    return f"{hours.opens // 60:02d}.{hours.opens % 60:02d}–{hours.closes // 60:02d}.{hours.closes % 60:02d} WIB"
+
+
+HUMAN_INTRO = ("Tentu, saya bantu teruskan ke agen kami. Agen bertugas setiap hari pukul {hours}, "
+               "dan mereka akan menerima ringkasan lengkap dari saya.")
+HUMAN_EXISTING = ("Laporan Anda sudah tercatat dengan nomor tiket {ticket_id} dan sedang menunggu agen kami. "
+                  "Jika ini kendala lain, ceritakan saja, saya bantu catat.")
+
+TICKET_CREATED = ("Terima kasih, laporan Anda sudah diteruskan ke agen kami dengan nomor tiket {ticket_id}. "
+                  "Mohon simpan nomor ini; agen sudah menerima ringkasannya, jadi Anda tidak perlu menjelaskan ulang.")
+TICKET_IN_HOURS = "Agen kami akan menghubungi Anda paling lambat {due}."
+TICKET_OUT_OF_HOURS = ("Saat ini di luar jam operasional agen ({hours}). Laporan Anda sudah masuk antrean dan "
+                       "ditangani begitu agen mulai bertugas, paling lambat {due}.")
+TICKET_HACKED_ADVICE = ("Sambil menunggu: jika masih bisa masuk, segera ganti kata sandi dan reset 2FA, lalu keluarkan "
+                        "perangkat yang tidak dikenal. Jangan bagikan kode OTP kepada siapa pun.")
+BACK_TO_REPORT = "Semoga membantu. Kita lanjutkan laporannya ya:"
+REPORT_CANCELLED = ("Baik, laporannya saya batalkan dan tidak ada tiket yang dibuat. Jika nanti masih perlu bantuan, "
+                    "tulis saja kendalanya kapan pun.")
 
 SECRET_NAMES = {"seed_phrase": "seed phrase", "private_key": "private key", "extended_private_key": "private key",
                 "password": "kata sandi", "otp": "kode OTP"}

@@ -1,4 +1,4 @@
-"""Handle "yes"/"no", mostly as the answer to "did this article help?"."""
+"""Handle "yes"/"no", mostly as the answer to "did this article help?" (a "no" starts a report)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -8,9 +8,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import copy
-from actions.conversation import latest_intent, previous_bot_action
-from actions.responses import article_buttons
-from actions.retrieval import retriever
+from actions.conversation import latest_intent, previous_bot_action, previous_user_text
+from actions.report_form import start_report
+
+# The kind of problem a customer most likely has when an article did not help.
+ARTICLE_PROBLEMS = {
+    "penarikan-gagal": "withdrawal", "penarikan-kripto-pending": "withdrawal", "penarikan-kripto": "withdrawal",
+    "penarikan-rupiah": "withdrawal", "batas-penarikan": "withdrawal", "biaya-penarikan": "withdrawal",
+    "deposit-rupiah-belum-masuk": "deposit", "deposit-kripto-belum-masuk": "deposit", "deposit-kripto": "deposit",
+    "deposit-rupiah": "deposit", "salah-jaringan": "deposit", "memo-tag": "deposit",
+    "akun-diretas": "hacked_account", "penipuan": "fraud",
+}
 
 ANSWERING_ACTIONS = {"action_kb_answer", "action_report_problem"}
 
@@ -31,8 +39,6 @@ class ActionHandleFeedback(Action):
         if affirmed:
             dispatcher.utter_message(text=copy.GLAD)
             return [SlotSet("kb_helpful", True)]
-        kb = retriever()
-        article = kb.articles.get(article_id)
-        related = [kb.articles[r] for r in (article.related if article else ()) if r in kb.articles][:3]
-        dispatcher.utter_message(text=copy.SORRY_NOT_HELPFUL, buttons=article_buttons(related))
-        return [SlotSet("kb_helpful", False)]
+        dispatcher.utter_message(text=copy.NOT_HELPFUL_REPORT)
+        problem = ARTICLE_PROBLEMS.get(article_id, "other")
+        return [SlotSet("kb_helpful", False)] + start_report(problem, previous_user_text(tracker))

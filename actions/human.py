@@ -1,4 +1,4 @@
-"""The customer asks for a human agent."""
+"""The customer asks for a human agent: say when agents work, then collect the details for them."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -11,19 +11,25 @@ from nlu.sentiment import detect_mood
 
 from actions import copy
 from actions.conversation import latest_user_text
+from actions.report_form import start_report
+from actions.reporting.reading import read_problem
 
 
 class ActionRequestHuman(Action):
-    """Explain how and when an agent helps, and what to send so they can act at once."""
+    """Explain how and when an agent helps, then start the report so the agent can act at once."""
 
     def name(self) -> Text:
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        empathy = copy.EMPATHY.get(detect_mood(latest_user_text(tracker)))
+        text = latest_user_text(tracker)
+        existing = tracker.get_slot("handoff_ticket")
+        if existing:
+            dispatcher.utter_message(text=copy.HUMAN_EXISTING.format(ticket_id=existing))
+            return []
+        empathy = copy.EMPATHY.get(detect_mood(text))
         if empathy:
             dispatcher.utter_message(text=empathy)
-        dispatcher.utter_message(text=copy.HUMAN_INTRO)
-        dispatcher.utter_message(text=copy.HUMAN_DETAILS)
-        return []
+        dispatcher.utter_message(text=copy.HUMAN_INTRO.format(hours=copy.agent_hours_text()))
+        return start_report(read_problem(text))

@@ -14,18 +14,22 @@ from nlu.sentiment import Mood, detect_mood
 from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
 from actions.responses import article_buttons, article_text, feedback_buttons
+from actions.report_form import start_report
 from actions.retrieval import retriever, search
+
+# Articles about emergencies: after the guidance the report form starts right away.
+URGENT_ARTICLES = {"akun-diretas": "hacked_account", "penipuan": "fraud"}
 
 
 def answer_with_article(dispatcher: CollectingDispatcher, tracker: Tracker, article: Article,
                         intro: Optional[str] = None, follow_up: str = copy.ASK_HELPFUL,
                         buttons: Optional[List[Dict[str, str]]] = None) -> List[EventType]:
     """Send an article (title + steps), then a follow-up question with buttons (by default
-    "did this help?"), and remember which article was shown."""
+    "did this help?"; ``[]`` for none), and remember which article was shown."""
     if intro:
         dispatcher.utter_message(text=intro)
     dispatcher.utter_message(text=article_text(article))
-    dispatcher.utter_message(text=follow_up, buttons=buttons or feedback_buttons())
+    dispatcher.utter_message(text=follow_up, buttons=feedback_buttons() if buttons is None else buttons)
     shown = list(tracker.get_slot("kb_shown") or [])
     if article.id not in shown:
         shown.append(article.id)
@@ -63,7 +67,13 @@ class ActionKbAnswer(Action):
         mood = detect_mood(text)
         intro = copy.EMPATHY.get(mood)
         if kb.is_confident(hits):
-            return answer_with_article(dispatcher, tracker, kb.articles[hits[0].article_id], intro=intro)
+            article_id = hits[0].article_id
+            if article_id in URGENT_ARTICLES:
+                # Hacked account or fraud: guidance first, then collect the details for an agent at once.
+                events = answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=intro,
+                                             follow_up=copy.REPORT_COLLECT, buttons=[])
+                return events + start_report(URGENT_ARTICLES[article_id], text)
+            return answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=intro)
         if kb.worth_suggesting(hits):
             if intro:
                 dispatcher.utter_message(text=intro)

@@ -1,4 +1,4 @@
-"""First response to a withdrawal or deposit problem: empathy, the matching guide, what to prepare."""
+"""First response to a withdrawal or deposit problem: empathy, the matching guide, then the report form."""
 from __future__ import annotations
 
 import re
@@ -12,8 +12,8 @@ from nlu.sentiment import Mood, detect_mood
 
 from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
-from actions.kb_answer import answer_with_article
-from actions.responses import agent_button, feedback_buttons
+from actions.kb_answer import URGENT_ARTICLES, answer_with_article
+from actions.report_form import start_report
 from actions.retrieval import retriever, search
 
 # intent -> (article for rupiah problems, article for crypto problems)
@@ -21,6 +21,7 @@ PROBLEM_ARTICLES = {
     "report_deposit_problem": ("deposit-rupiah-belum-masuk", "deposit-kripto-belum-masuk"),
     "report_withdrawal_problem": ("penarikan-gagal", "penarikan-kripto-pending"),
 }
+REPORTED_PROBLEMS = {"report_deposit_problem": "deposit", "report_withdrawal_problem": "withdrawal"}
 _RUPIAH_WORDS = re.compile(r"\b(rupiah|idr|rp|va|virtual account|rekening|bank|transfer bank|e-wallet)\b")
 _CRYPTO_WORDS = re.compile(r"\b(kripto|crypto|koin|coin|txid|hash|jaringan|network|wallet|dompet|konfirmasi|blockchain)\b")
 
@@ -53,10 +54,13 @@ class ActionReportProblem(Action):
         text = latest_user_text(tracker)
         ranked = await search(text, top_k=len(kb.articles))
         mood = detect_mood(text)
+        problem = REPORTED_PROBLEMS.get(intent, "withdrawal")
         if mood is Mood.URGENT and kb.is_confident(ranked) and ranked[0].article_id not in (idr_article, crypto_article):
             # "akun dibobol, saldo hilang" reads like a missing deposit but is an account takeover.
-            return answer_with_article(dispatcher, tracker, kb.articles[ranked[0].article_id],
-                                       intro=copy.EMPATHY[mood])
+            article_id = ranked[0].article_id
+            events = answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=copy.EMPATHY[mood],
+                                         follow_up=copy.REPORT_COLLECT, buttons=[])
+            return events + start_report(URGENT_ARTICLES.get(article_id, problem), text)
         kind = asset_kind(tracker)
         if kind is None:
             order = [h.article_id for h in ranked]
@@ -64,7 +68,6 @@ class ActionReportProblem(Action):
         else:
             article_id = crypto_article if kind == "crypto" else idr_article
         intro = copy.EMPATHY[mood] if mood is Mood.URGENT else copy.REPORT_EMPATHY
-        details = copy.DETAILS_CRYPTO if article_id == crypto_article else copy.DETAILS_IDR
-        buttons = [feedback_buttons()[0], agent_button()]
-        return answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=intro,
-                                   follow_up=copy.REPORT_NEXT_STEPS.format(details=details), buttons=buttons)
+        events = answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=intro,
+                                     follow_up=copy.REPORT_COLLECT, buttons=[])
+        return events + start_report(problem, text)

@@ -23,6 +23,13 @@ def shared_secret_kinds(tracker: Tracker) -> List[str]:
     return list(dict.fromkeys(k for k in kinds if k in copy.SECRET_NAMES))
 
 
+def secret_warning(kinds: List[str]) -> List[str]:
+    """The two warning messages: what was removed and that we never ask for it, then what to do now."""
+    names = list(dict.fromkeys(copy.SECRET_NAMES[k] for k in kinds if k in copy.SECRET_NAMES))
+    what = " dan ".join(names) if names else "data rahasia"
+    return [copy.SECRET_WARNING.format(what=what), copy.SECRET_STEPS]
+
+
 class ActionWarnSecret(Action):
     """Urgent warning: what was removed, that we never ask for it, and what to do now."""
 
@@ -31,8 +38,7 @@ class ActionWarnSecret(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        names = list(dict.fromkeys(copy.SECRET_NAMES[k] for k in shared_secret_kinds(tracker)))
-        what = " dan ".join(names) if names else "data rahasia"
-        dispatcher.utter_message(text=copy.SECRET_WARNING.format(what=what))
-        dispatcher.utter_message(text=copy.SECRET_STEPS, buttons=[agent_button()])
+        warning, steps = secret_warning(shared_secret_kinds(tracker))
+        dispatcher.utter_message(text=warning)
+        dispatcher.utter_message(text=steps, buttons=[agent_button()])
         return []

@@ -29,6 +29,10 @@ class ServerConfig:
     rasa_port: int = 5005
     action_port: int = 5055
     tracker_db: Path = ROOT / "var" / "tracker.db"
+    tickets_db_url: str = field(default_factory=lambda: os.environ.get("TICKETS_DB_URL")
+                                or f"sqlite:///{ROOT / 'var' / 'tickets.db'}")
+    notifiers_config: Path = field(default_factory=lambda: Path(os.environ.get("NOTIFIERS_CONFIG")
+                                                                 or ROOT / "notifiers.yml"))
     log_dir: Path = ROOT / "var"
     credentials: Path = ROOT / "credentials.yml"
     cors: str = "*"
@@ -86,7 +90,9 @@ class AssistantServers:
     def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
         log = open(self.config.log_dir / f"{name}-{self.config.rasa_port}.log", "wb")  # noqa: SIM115
         self._logs.append(log)
-        process = subprocess.Popen(args, cwd=ROOT, env=child_env(), stdout=log, stderr=subprocess.STDOUT,
+        env = child_env()
+        env.update({"TICKETS_DB_URL": self.config.tickets_db_url, "NOTIFIERS_CONFIG": str(self.config.notifiers_config)})
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         self._processes.append(process)
         return process
@@ -100,7 +106,7 @@ class AssistantServers:
         self._spawn("actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions.actions",
                                 "--port", str(config.action_port)])
         self._spawn("rasa", [str(BIN / "python"), "-m", "bot.rasa_runtime", "run", "--model", str(config.model), "--enable-api",
-                             "--auth-token", config.api_token, "--interface", config.host,
+                             f"--auth-token={config.api_token}", "--interface", config.host,
                              "--port", str(config.rasa_port), "--credentials", str(config.credentials),
                              "--endpoints", str(endpoints), "--cors", config.cors])
         self.wait_ready(timeout)

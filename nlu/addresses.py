@@ -1,5 +1,6 @@
 """Validate crypto addresses with their checksums: Base58Check (BTC legacy/P2SH, TRON), Bech32/Bech32m
 (BTC SegWit v0/v1+, BIP-173/BIP-350) and EIP-55 mixed-case (Ethereum and EVM chains: ERC20, BEP20...).
+Solana addresses have no checksum; they are checked to decode to a 32-byte key.
 
 Pure Python; Keccak-256 is implemented here because ``hashlib.sha3_256`` is the NIST variant, not Keccak.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -19,7 +20,7 @@ class AddressCheck:
     """Result of validating an address: its family when valid, else why not."""
 
     valid: bool
-    family: Optional[str] = None   # "btc", "evm", "tron"
+    family: Optional[str] = None   # "btc", "evm", "tron", "solana"
     reason: Optional[str] = None
 
 
@@ -194,3 +195,47 @@ def validate_address(address: str) -> AddressCheck:
         ok = payload[0] in (0x00, 0x05)
         return AddressCheck(ok, "btc", None if ok else "bukan alamat Bitcoin")
     return AddressCheck(False, None, "format alamat tidak dikenali")
+
+
+# --- Per network -----------------------------------------------------------------------------------
+
+# Network (canonical name from the vocabulary) -> address family.
+NETWORK_FAMILIES: Dict[str, str] = {
+    "ERC20": "evm", "BEP20": "evm", "POLYGON": "evm", "ARBITRUM": "evm",
+    "TRC20": "tron", "TRON": "tron", "BTC": "btc", "SOL": "solana",
+}
+FAMILY_NAMES: Dict[str, str] = {"evm": "EVM (ERC20/BEP20)", "tron": "TRON (TRC20)", "btc": "Bitcoin",
+                                "solana": "Solana"}
+
+
+def solana_address_ok(address: str) -> bool:
+    """A Solana address is the Base58 form of a 32-byte public key (32–44 characters)."""
+    if not 32 <= len(address) <= 44:
+        return False
+    try:
+        return len(base58_decode(address)) == 32
+    except ValueError:
+        return False
+
+
+def validate_address_for_network(address: str, network: Optional[str]) -> AddressCheck:
+    """Validate ``address`` and check it belongs to ``network`` (e.g. a TRON address for TRC20).
+
+    Networks whose format is not checked here (TON, XRP, BEP2...) give ``valid=False`` with
+    ``family=None`` and reason ``"unchecked"``: the caller may accept the address as unverified.
+    """
+    address = address.strip()
+    expected = NETWORK_FAMILIES.get(network or "")
+    if network and expected is None:
+        return AddressCheck(False, None, "unchecked")
+    if expected == "solana":
+        ok = solana_address_ok(address)
+        return AddressCheck(ok, "solana", None if ok else "alamat Solana harus 32–44 karakter Base58")
+    check = validate_address(address)
+    # Solana keys starting with 1, 3 or T look like a broken BTC/TRON address; those never decode to 32 bytes.
+    if not check.valid and solana_address_ok(address):
+        check = AddressCheck(True, "solana")
+    if expected and check.valid and check.family != expected:
+        return AddressCheck(False, check.family,
+                            f"alamat ini berformat {FAMILY_NAMES[check.family]}, bukan jaringan {network}")
+    return check

@@ -1,28 +1,91 @@
 """Start the real action server and Rasa server once for the integration tests (loopback ports)."""
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 import requests
 
 from bot.evaluate import AssistantClient
 from bot.servers import AssistantServers, ServerConfig
+from bot.tickets import TicketStore, open_store
+from tests.tickets.fakes import FakeTelegram, WebhookReceiver
 
 RASA_PORT, ACTION_PORT = 15005, 15055
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantServers]:
-    """Both servers, with their own SQLite tracker store in a temporary folder."""
+def agent_telegram() -> Iterator[FakeTelegram]:
+    """A local Telegram Bot API standing in for the agents' group."""
+    api = FakeTelegram()
+    yield api
+    api.close()
+
+
+@pytest.fixture(scope="session")
+def agent_webhook() -> Iterator[WebhookReceiver]:
+    """A local helpdesk endpoint that checks the HMAC signature of each notification."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory, agent_telegram: FakeTelegram,
+            agent_webhook: WebhookReceiver) -> Iterator[AssistantServers]:
+    """Both servers, with their own SQLite tracker and ticket stores in a temporary folder, notifying
+    the local fake Telegram group and webhook."""
     work = tmp_path_factory.mktemp("servers")
+    notifiers = work / "notifiers.yml"
+    notifiers.write_text(
+        "notifiers:\n"
+        f"  telegram_agen:\n    kind: telegram\n    token: '{agent_telegram.token}'\n    chat_id: '-100123'\n"
+        f"    base_url: '{agent_telegram.api_url}'\n"
+        f"  helpdesk_webhook:\n    kind: webhook\n    url: '{agent_webhook.url}'\n"
+        f"    secret: '{agent_webhook.secret}'\n", encoding="utf-8")
     config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work)
+                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers)
     running = AssistantServers(config).start(timeout=240)
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def ticket_store(servers: AssistantServers) -> TicketStore:
+    """The ticket store the action server writes to."""
+    return open_store(servers.config.tickets_db_url)
+
+
+class AgentInbox:
+    """What the agents received: webhook notifications (signature checked) and Telegram messages."""
+
+    def __init__(self, webhook: WebhookReceiver, telegram: FakeTelegram) -> None:
+        self.webhook, self.telegram = webhook, telegram
+
+    def webhook_payloads(self, ticket_id: str) -> List[Dict[str, Any]]:
+        return [call.payload for call in self.webhook.accepted if call.payload.get("id") == ticket_id]
+
+    def telegram_texts(self, ticket_id: str) -> List[str]:
+        return [m["text"] for m in self.telegram.messages if ticket_id in m.get("text", "")]
+
+    def wait_for(self, ticket_id: str, timeout: float = 20.0) -> Dict[str, Any]:
+        """The one webhook notification of a ticket, once it and the Telegram message have arrived."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.webhook_payloads(ticket_id) and self.telegram_texts(ticket_id):
+                break
+            time.sleep(0.2)
+        payloads = self.webhook_payloads(ticket_id)
+        assert len(payloads) == 1 and len(self.telegram_texts(ticket_id)) == 1, (payloads, self.telegram.calls)
+        return payloads[0]
+
+
+@pytest.fixture(scope="session")
+def agent_inbox(agent_webhook: WebhookReceiver, agent_telegram: FakeTelegram) -> AgentInbox:
+    return AgentInbox(agent_webhook, agent_telegram)
 
 
 @pytest.fixture(scope="session")

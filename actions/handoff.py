@@ -1,0 +1,140 @@
+"""Finish a problem report: create the ticket, notify agents, tell the customer what happens next."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.tickets import (WIB, OutboxWorker, Ticket, TicketStore, TranscriptLine, declared_notifier_names,
+                         load_notifiers, open_store, within_operating_hours)
+from nlu.secrets import redact
+from nlu.sentiment import detect_mood
+
+from actions import copy
+from actions.conversation import latest_user_event
+from actions.reporting.state import BOOKKEEPING_SLOTS, ReportState
+from actions.reporting import details as d
+from actions.reporting.ticket_draft import Conversation, build_draft
+
+logger = logging.getLogger(__name__)
+NAME_KEYS = ("customer_name", "first_name", "name", "profile_name")
+DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+
+@lru_cache(maxsize=1)
+def ticket_store() -> TicketStore:
+    """The ticket store configured by ``TICKETS_DB_URL`` (SQLite under var/ by default)."""
+    return open_store()
+
+
+@lru_cache(maxsize=1)
+def outbox_worker() -> OutboxWorker:
+    """The background worker delivering agent notifications (started once per process)."""
+    worker = OutboxWorker(ticket_store(), load_notifiers())
+    worker.start()
+    return worker
+
+
+@lru_cache(maxsize=1)
+def notifier_names() -> List[str]:
+    """Every notifier in the configuration, configured or not: an unconfigured one keeps its
+    notifications waiting in the outbox instead of losing them."""
+    return declared_notifier_names()
+
+
+def session_events(tracker: Tracker) -> List[Dict[str, Any]]:
+    """Events of the current conversation session."""
+    events = list(tracker.events)
+    starts = [i for i, e in enumerate(events) if e.get("event") == "action" and e.get("name") == "action_session_start"]
+    return events[starts[-1]:] if starts else events
+
+
+def transcript(events: List[Dict[str, Any]]) -> List[TranscriptLine]:
+    """Customer and assistant messages, secrets redacted."""
+    lines = []
+    for event in events:
+        kind, text = event.get("event"), event.get("text")
+        if kind not in ("user", "bot") or not text:
+            continue
+        at = datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
+        lines.append(TranscriptLine(at, "customer" if kind == "user" else "assistant", redact(text)[0]))
+    return lines
+
+
+def customer_name(events: List[Dict[str, Any]]) -> Optional[str]:
+    """The name a channel reported for the customer (Telegram first name, WhatsApp profile name...)."""
+    for event in reversed(events):
+        metadata = (event.get("metadata") or {}) if event.get("event") == "user" else {}
+        for key in NAME_KEYS:
+            if isinstance(metadata.get(key), str) and metadata[key].strip():
+                return metadata[key].strip()[:100]
+    return None
+
+
+def conversation_facts(tracker: Tracker) -> Conversation:
+    """Everything about the chat that goes into the ticket besides the report itself."""
+    events = session_events(tracker)
+    lines = transcript(events)
+    message_id = (latest_user_event(tracker) or {}).get("message_id") or ""
+    return Conversation(
+        customer_id=tracker.sender_id, customer_name=customer_name(events),
+        channel=tracker.get_latest_input_channel() or "unknown",
+        kb_articles=list(tracker.get_slot("kb_shown") or []),
+        moods=[detect_mood(line.text) for line in lines if line.speaker == "customer"],
+        transcript=lines, dedupe_key=f"{tracker.sender_id}:{message_id}" if message_id else None)
+
+
+def _when(at: datetime, now: datetime) -> str:
+    """``pukul 14.30 WIB hari ini`` / ``besok`` / ``Senin, 30/11``."""
+    at, now = at.astimezone(WIB), now.astimezone(WIB)
+    clock = f"pukul {at:%H.%M} WIB"
+    days = (at.date() - now.date()).days
+    if days == 0:
+        return f"hari ini {clock}"
+    if days == 1:
+        return f"besok {clock}"
+    return f"{DAY_NAMES[at.weekday()]}, {at:%d/%m} {clock}"
+
+
+def expectation(ticket: Ticket, now: datetime) -> str:
+    """An honest promise: when an agent replies, and what happens outside operating hours."""
+    due = _when(ticket.sla_due_at, now)
+    if within_operating_hours(now):
+        return copy.TICKET_IN_HOURS.format(due=due)
+    return copy.TICKET_OUT_OF_HOURS.format(hours=copy.agent_hours_text(), due=due)
+
+
+def reset_report_events() -> List[EventType]:
+    """Clear every report slot so the next report starts fresh (``handoff_ticket`` is kept)."""
+    return [SlotSet(slot, None) for slot in d.FORM_SLOTS + BOOKKEEPING_SLOTS] + [SlotSet("requested_slot", None)]
+
+
+class ActionFinishReport(Action):
+    """After the form: create the ticket (or confirm the cancellation) and reset the report."""
+
+    def name(self) -> Text:
+        return "action_finish_report"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        state = ReportState.from_slots(tracker.slots)
+        if state.outcome != "confirmed":
+            dispatcher.utter_message(text=copy.REPORT_CANCELLED)
+            return reset_report_events()
+        draft = build_draft(state, conversation_facts(tracker))
+        store, worker = ticket_store(), outbox_worker()
+        ticket = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: store.create(draft, notifier_names()))
+        worker.wake()
+        now = datetime.now(timezone.utc)
+        dispatcher.utter_message(text=copy.TICKET_CREATED.format(ticket_id=ticket.id))
+        dispatcher.utter_message(text=expectation(ticket, now))
+        if state.problem == "hacked_account":
+            dispatcher.utter_message(text=copy.TICKET_HACKED_ADVICE)
+        return reset_report_events() + [SlotSet("handoff_ticket", ticket.id)]

@@ -1,0 +1,178 @@
+"""One turn of the report form: apply a customer message to the report and decide what to say.
+
+Rules: several details in one message fill several slots; a value for the detail being asked always
+counts, other details fill empty slots, and override earlier values only when the customer corrects
+("eh salah, 2 juta") or is reviewing the summary. Each invalid value gets an explanation with an
+example; after ``MAX_TRIES`` failed tries the answer is accepted as it is, marked unverified.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import List, Optional, Tuple
+
+from nlu.addresses import validate_address_for_network
+from nlu.secrets import find_secrets, redact, redacted_kinds
+from nlu.transactions import check_txid
+
+from actions.reporting import details as d
+from actions.reporting.commands import is_affirm, is_cancel, is_correction, is_deny, is_dont_know
+from actions.reporting.reading import Context, Finding, Issue, read_details
+from actions.reporting.state import MAX_TRIES, ReportState
+
+MAX_UNVERIFIED_CHARS = 200
+
+GENERIC_HELP = {
+    d.PROBLEM: "Pilih salah satu ya: penarikan, deposit, akun diretas, penipuan, atau lainnya.",
+    d.ASSET: "Sebutkan rupiah atau nama koinnya, contoh: \"rupiah\", \"USDT\", atau \"BTC\".",
+    d.NETWORK: "Jaringan yang umum dipakai: TRC20, ERC20, BEP20, BTC, atau SOL. Jaringannya tertera di "
+               "riwayat transaksi. Ketik \"tidak tahu\" jika tidak yakin.",
+    d.AMOUNT: "Jumlahnya belum saya kenali. Tulis seperti ini: \"Rp 1.500.000\", \"1,5 jt\", atau \"100 USDT\".",
+    d.TIME: "Waktunya belum saya pahami. Contoh: \"kemarin jam 10\", \"tadi pagi\", atau \"20/11 14:30\".",
+    d.TXID: "TXID belum saya temukan di pesan itu. TXID berupa 64 karakter (0-9, a-f) yang bisa disalin dari "
+            "menu Riwayat > detail transaksi. Ketik \"tidak tahu\" jika belum ada.",
+    d.BANK_ACCOUNT: "Cukup sebutkan nama bank dan 4 digit terakhir nomor rekening, contoh: \"BCA 1234\".",
+    d.ADDRESS: "Alamat wallet belum saya temukan di pesan itu. Salin-tempel alamatnya langsung dari aplikasi, "
+               "contoh alamat TRC20: TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t.",
+    d.DESCRIPTION: "Boleh ceritakan sedikit lebih rinci? Satu atau dua kalimat sudah cukup.",
+}
+NEEDED = ("Detail ini kami perlukan agar agen bisa langsung menelusuri transaksinya; perkiraan juga tidak apa-apa. ")
+ACCEPTED_AS_IS = "Baik, saya catat apa adanya dan saya tandai agar dicek oleh agen."
+ACCEPTED_UNKNOWN = "Baik, tidak apa-apa. Saya catat sebagai belum diketahui."
+FULL_ACCOUNT = "Untuk keamanan, saya hanya mencatat 4 digit terakhir nomor rekening Anda."
+CORRECTED = "Baik, sudah saya perbarui: {changes}."
+DENIED = ("Bagian mana yang perlu diubah? Tulis saja nilai yang benar, misalnya \"jumlahnya 2 juta\" atau "
+          "\"jaringannya BEP20\". Ketik \"batal\" jika ingin membatalkan laporan.")
+CONFIRM_HELP = ("Balas \"ya\" untuk mengirim laporan ke agen, tulis nilai yang benar jika ada yang perlu diubah, "
+                "atau \"batal\" untuk membatalkan.")
+AGENT_ASKED = ("Laporan ini akan langsung saya teruskan ke agen begitu detailnya lengkap, supaya Anda tidak "
+               "perlu menjelaskan ulang. Tinggal sedikit lagi ya.")
+
+
+@dataclass
+class Turn:
+    """What one message changed and what to tell the customer."""
+
+    state: ReportState
+    replies: List[str] = field(default_factory=list)
+    secret_kinds: List[str] = field(default_factory=list)
+    not_understood: bool = False    # nothing in the message answered the question (maybe a question itself)
+
+
+def _applicable(state: ReportState, finding: Finding) -> bool:
+    return finding.slot in d.DETAIL_SLOTS and (finding.slot in state.required() or finding.slot in (d.PROBLEM, d.ASSET))
+
+
+def _apply(state: ReportState, findings: List[Finding], requested: Optional[str], may_override: bool) -> List[str]:
+    """Store findings; return the labels of values that replaced different earlier ones."""
+    changed = []
+    ordered = sorted(findings, key=lambda f: d.DETAIL_SLOTS.index(f.slot))
+    for finding in ordered:
+        if not _applicable(state, finding):
+            continue
+        filled = state.is_filled(finding.slot)
+        if filled and finding.slot != requested and not may_override:
+            continue
+        if filled and finding.status == "inferred":
+            continue
+        if filled and state.values.get(finding.slot) not in (finding.value, ""):
+            changed.append(f"{d.LABELS[finding.slot].lower()} {finding.display}")
+        state.set(finding.slot, finding.value, finding.display, finding.status, finding.note)
+        if finding.slot == d.NETWORK and filled:
+            _recheck_after_network_change(state)
+    return changed
+
+
+def _recheck_after_network_change(state: ReportState) -> None:
+    """A new network can make a stored address or TXID wrong: ask for them again if so."""
+    address = state.values.get(d.ADDRESS)
+    if address and state.checks.get(d.ADDRESS, {}).get("status") == "valid":
+        if not validate_address_for_network(address, state.network).valid:
+            state.clear(d.ADDRESS)
+    txid = state.values.get(d.TXID)
+    if txid and state.checks.get(d.TXID, {}).get("status") == "valid" and d.is_crypto(state.asset):
+        if not check_txid(txid, state.network).valid:
+            state.clear(d.TXID)
+
+
+def _fail(state: ReportState, slot: str, message: str, raw: str, note: str, turn: Turn,
+          unknown: bool = False) -> None:
+    """Count a failed try; after MAX_TRIES accept the answer as it is (unverified) or as unknown."""
+    state.failures[slot] = state.failures.get(slot, 0) + 1
+    if state.failures[slot] < MAX_TRIES:
+        turn.replies.append(message)
+        return
+    if unknown or not raw.strip():
+        state.set(slot, "", "tidak diketahui", "unknown", "pelanggan tidak tahu")
+        turn.replies.append(ACCEPTED_UNKNOWN)
+        return
+    text = re.sub(r"\s+", " ", raw).strip()[:MAX_UNVERIFIED_CHARS]
+    state.set(slot, text, text, "unverified", note or f"tidak lolos validasi setelah {MAX_TRIES} percobaan")
+    turn.replies.append(ACCEPTED_AS_IS)
+
+
+def _remember_pending(state: ReportState, pending: Tuple[Optional[str], Optional[str]]) -> None:
+    bank, last4 = pending
+    state.pending = {k: v for k, v in (("bank", bank), ("last4", last4)) if v}
+
+
+def handle_message(previous: ReportState, text: str, now: datetime, requested: Optional[str],
+                   activation: bool = False, intent: Optional[str] = None) -> Turn:
+    """Apply one customer message; ``requested`` is the detail that was asked (None when starting).
+
+    ``activation`` marks the message that started the report: it only fills what it contains.
+    """
+    state = copy.deepcopy(previous)
+    safe_text, kinds = redact(text)
+    kinds = list(dict.fromkeys(kinds + redacted_kinds(text) + [s.kind for s in find_secrets(safe_text)]))
+    turn = Turn(state, secret_kinds=kinds)
+    state.secrets = list(dict.fromkeys(state.secrets + kinds))
+    stripped = safe_text.strip()
+    if not activation and is_cancel(stripped):
+        state.outcome = "cancelled"
+        return turn
+    if requested == d.CONFIRMED and is_affirm(stripped):
+        state.values[d.CONFIRMED] = "yes"
+        state.outcome = "confirmed"
+        return turn
+    correcting = requested == d.CONFIRMED or is_correction(stripped)
+    context = Context(requested=requested, problem=state.problem, asset=state.asset, network=state.network,
+                      pending_bank=state.pending.get("bank"), pending_last4=state.pending.get("last4"),
+                      correcting=correcting)
+    findings, issues, pending = read_details(safe_text, context, now)
+    _remember_pending(state, pending)
+    got_requested = any(f.slot == requested for f in findings)
+    may_override = correcting or (requested is not None and not got_requested and not issues)
+    changes = _apply(state, findings, requested, may_override)
+    if changes and requested is not None:
+        turn.replies.append(CORRECTED.format(changes=", ".join(changes)))
+    if any(f.slot == d.BANK_ACCOUNT and f.note for f in findings):
+        turn.replies.append(FULL_ACCOUNT)
+    for issue in issues:
+        _fail(state, issue.slot, issue.message, safe_text, issue.note, turn)
+    if activation or requested is None or got_requested:
+        return turn
+    if requested == d.CONFIRMED:
+        if not findings:
+            turn.replies.append(DENIED if is_deny(stripped) else CONFIRM_HELP)
+        return turn
+    # Other details given instead count as an answer; repeating known ones ("rupiah") does not.
+    handled = any(i.slot == requested for i in issues) or state.is_filled(requested) or state.values != previous.values
+    if handled or kinds:
+        return turn
+    if requested == d.BANK_ACCOUNT and state.pending and state.pending != previous.pending:
+        return turn   # half an account (bank or last 4) was given: the question asks for the other half
+    if intent == "request_human":
+        turn.replies.append(AGENT_ASKED)
+        return turn
+    if is_dont_know(stripped):
+        if d.is_optional(requested, state.problem):
+            state.set(requested, "", "tidak diketahui", "unknown", "pelanggan tidak tahu")
+        else:
+            _fail(state, requested, NEEDED + GENERIC_HELP[requested], "", "pelanggan tidak tahu", turn, unknown=True)
+        return turn
+    turn.not_understood = True
+    _fail(state, requested, GENERIC_HELP[requested], safe_text, "", turn)
+    return turn

@@ -1,0 +1,107 @@
+"""Command line for agents: ``python -m bot.tickets list|show|close|deliver`` (output in Indonesian).
+
+    python -m bot.tickets list [--all]          open tickets, most pressing SLA first (--all: every ticket)
+    python -m bot.tickets show CS-20261122-0042 the full ticket with its notification status
+    python -m bot.tickets close CS-20261122-0042
+    python -m bot.tickets deliver [--once]      send queued notifications (continuously, or one pass)
+
+``--db URL`` selects the database (default ``TICKETS_DB_URL``, else ``sqlite:///var/tickets.db``).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from datetime import datetime, timezone
+from typing import List, Optional
+
+from bot.tickets.config import load_notifiers
+from bot.tickets.delivery import OutboxWorker
+from bot.tickets.render import ticket_table, ticket_text
+from bot.tickets.store import TicketStore, open_store
+
+
+def _parser() -> argparse.ArgumentParser:
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                          help="URL database (bawaan: TICKETS_DB_URL, lalu sqlite:///var/tickets.db)")
+    parser = argparse.ArgumentParser(prog="python -m bot.tickets", parents=[database],
+                                     description="Tiket untuk agen CS: daftar, detail, tutup, kirim notifikasi.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
+    listing = commands.add_parser("list", parents=[database], help="daftar tiket terbuka")
+    listing.add_argument("--all", action="store_true", help="termasuk tiket yang sudah ditutup")
+    show = commands.add_parser("show", parents=[database], help="detail lengkap satu tiket")
+    show.add_argument("ticket_id", metavar="ID")
+    close = commands.add_parser("close", parents=[database], help="tutup tiket")
+    close.add_argument("ticket_id", metavar="ID")
+    deliver = commands.add_parser("deliver", parents=[database], help="kirim notifikasi yang menunggu")
+    deliver.add_argument("--once", action="store_true", help="satu putaran lalu selesai")
+    deliver.add_argument("--config", metavar="PATH", help="file notifier (default: NOTIFIERS_CONFIG / notifiers.yml)")
+    deliver.add_argument("--interval", type=float, default=2.0, help="detik antar putaran (default 2)")
+    return parser
+
+
+def _list(store: TicketStore, include_closed: bool) -> int:
+    found = store.list(status=None if include_closed else "open")
+    if not found:
+        print("Tidak ada tiket." if include_closed else "Tidak ada tiket terbuka.")
+        return 0
+    print(ticket_table(found, now=datetime.now(timezone.utc), with_status=include_closed))
+    return 0
+
+
+def _show(store: TicketStore, ticket_id: str) -> int:
+    ticket = store.get(ticket_id)
+    if ticket is None:
+        print(f"Tiket {ticket_id} tidak ditemukan.", file=sys.stderr)
+        return 1
+    print(ticket_text(ticket, store.outbox.deliveries(ticket_id), now=datetime.now(timezone.utc)))
+    return 0
+
+
+def _close(store: TicketStore, ticket_id: str) -> int:
+    if store.close(ticket_id):
+        print(f"Tiket {ticket_id} ditutup.")
+        return 0
+    ticket = store.get(ticket_id)
+    print(f"Tiket {ticket_id} " + ("sudah ditutup sebelumnya." if ticket else "tidak ditemukan."), file=sys.stderr)
+    return 1
+
+
+def _deliver(store: TicketStore, config: Optional[str], once: bool, interval: float) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    notifiers = load_notifiers(config)
+    if not notifiers:
+        print("Tidak ada notifier aktif; isi notifiers.yml / variabel lingkungannya dulu.", file=sys.stderr)
+        return 1
+    worker = OutboxWorker(store, notifiers)
+    if once:
+        print(f"{worker.run_once()} notifikasi terkirim.")
+        return 0
+    print(f"Mengirim notifikasi lewat {', '.join(notifiers)} (Ctrl+C untuk berhenti)...")
+    worker.start(interval)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("Berhenti.")
+    finally:
+        worker.stop()
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the CLI; return the exit code."""
+    args = _parser().parse_args(argv)
+    store = open_store(getattr(args, "db", None))
+    if args.command == "list":
+        return _list(store, args.all)
+    if args.command == "show":
+        return _show(store, args.ticket_id)
+    if args.command == "close":
+        return _close(store, args.ticket_id)
+    return _deliver(store, args.config, args.once, args.interval)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Deliver queued ticket notifications: one pass on demand, or continuously in a daemon thread.
+
+Each pass leases the due outbox rows of the configured notifiers, sends them concurrently and records the
+outcome. A send is bounded by half the lease, so no other worker can take the row over while it is still
+being sent; a crash between sending and marking is covered by the ``Idempotency-Key`` the webhook gets.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Mapping, Optional, Set
+
+from bot.tickets.notifiers import DeliveryError, Notifier
+from bot.tickets.outbox import Claim, RetryPolicy
+from bot.tickets.store import TicketStore
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+class OutboxWorker:
+    """Delivers the outbox of ``store`` through ``notifiers`` (by name)."""
+
+    def __init__(self, store: TicketStore, notifiers: Mapping[str, Notifier], retry: RetryPolicy = RetryPolicy(),
+                 lease: timedelta = DEFAULT_LEASE, batch_size: int = 20) -> None:
+        self.store = store
+        self.notifiers = dict(notifiers)
+        self.retry = retry
+        self.lease = lease
+        self.batch_size = batch_size
+        self._reported_unconfigured: Set[str] = set()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    # ------------------------------------------------------------ one pass
+
+    async def deliver_due(self, now: Optional[datetime] = None) -> int:
+        """Deliver every due notification once (in the running event loop); return how many were sent."""
+        now = now or datetime.now(timezone.utc)
+        self._report_unconfigured()
+        claims = self.store.outbox.claim_due(list(self.notifiers), now, self.lease, limit=self.batch_size)
+        outcomes = await asyncio.gather(*(self._deliver(claim, now) for claim in claims))
+        return sum(outcomes)
+
+    def run_once(self, now: Optional[datetime] = None) -> int:
+        """:meth:`deliver_due` from synchronous code (not from inside a running event loop)."""
+        return asyncio.run(self.deliver_due(now))
+
+    async def _deliver(self, claim: Claim, now: datetime) -> bool:
+        ticket = self.store.get(claim.ticket_id)
+        if ticket is None:  # cannot happen with the foreign key; kept from crashing the whole pass
+            self._record_failure(claim, now, DeliveryError(f"ticket {claim.ticket_id} not found"))
+            return False
+        try:
+            await asyncio.wait_for(self.notifiers[claim.notifier].send(ticket, idempotency_key=str(claim.delivery_id)),
+                                   timeout=self.lease.total_seconds() / 2)
+        except Exception as error:  # noqa: BLE001 - any failure of a notifier means "retry later"
+            self._record_failure(claim, now, error)
+            return False
+        self.store.outbox.mark_sent(claim, now)
+        logger.info("ticket %s delivered via %s (attempt %d)", claim.ticket_id, claim.notifier, claim.attempts)
+        return True
+
+    def _record_failure(self, claim: Claim, now: datetime, error: BaseException) -> None:
+        delay = self.retry.delay(claim.attempts)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            delay = max(delay, timedelta(seconds=retry_after))
+        flagged = claim.attempts >= self.retry.flag_failed_after
+        message = str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
+        self.store.outbox.mark_failed(claim, message, retry_at=now + delay, flag_failed=flagged)
+        log = logger.error if claim.attempts == self.retry.flag_failed_after else logger.warning
+        log("ticket %s via %s failed (attempt %d%s): %s; retrying in %ds", claim.ticket_id, claim.notifier,
+            claim.attempts, ", flagged as failed" if flagged else "", message, delay.total_seconds())
+
+    def _report_unconfigured(self) -> None:
+        """Log once per notifier name that has queued notifications but no configured notifier."""
+        for name in self.store.outbox.undelivered_notifiers():
+            if name not in self.notifiers and name not in self._reported_unconfigured:
+                self._reported_unconfigured.add(name)
+                logger.warning("notifications for notifier %r stay pending: it is not configured", name)
+
+    # ------------------------------------------------------------ background thread
+
+    def start(self, interval: float = 2.0) -> None:
+        """Deliver in a daemon thread every ``interval`` seconds (sooner after :meth:`wake`)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run_forever, args=(interval,), name="ticket-outbox", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Start the next pass now (e.g. right after a ticket was created)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the current pass and end the thread."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run_forever(self, interval: float) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    loop.run_until_complete(self.deliver_due())
+                except Exception:  # noqa: BLE001 - e.g. the database is briefly unreachable; try again later
+                    logger.exception("ticket outbox pass failed; retrying in %.1fs", interval)
+                self._wake.wait(interval)
+                self._wake.clear()
+        finally:
+            loop.close()
