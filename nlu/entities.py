@@ -7,8 +7,9 @@ Checksums are not verified here (see the validators of the problem-report flow).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import asdict, dataclass
-from typing import Dict, List, Pattern, Tuple
+from typing import Dict, Iterable, List, Pattern, Tuple
 
 from nlu.amounts import find_amounts
 from nlu.vocabulary import is_ambiguous_lowercase, vocabulary
@@ -59,8 +60,25 @@ def _vocabulary_entities(text: str, kind: str, table: Dict[str, str]) -> List[En
     return found
 
 
-def _overlaps(span: Tuple[int, int], taken: List[Tuple[int, int]]) -> bool:
-    return any(span[0] < end and start < span[1] for start, end in taken)
+class SpanSet:
+    """Disjoint character spans with logarithmic overlap checks (long messages stay fast)."""
+
+    def __init__(self, spans: Iterable[Tuple[int, int]] = ()) -> None:
+        self._starts: List[int] = []
+        self._ends: List[int] = []
+        for span in spans:
+            self.add(span)
+
+    def overlaps(self, span: Tuple[int, int]) -> bool:
+        """True when ``span`` shares a character with a stored span."""
+        index = bisect_left(self._starts, span[1])   # stored spans starting before ``span`` ends
+        return index > 0 and self._ends[index - 1] > span[0]
+
+    def add(self, span: Tuple[int, int]) -> None:
+        """Store a span that overlaps none of the stored ones."""
+        index = bisect_left(self._starts, span[0])
+        self._starts.insert(index, span[0])
+        self._ends.insert(index, span[1])
 
 
 def extract_entities(text: str) -> List[Entity]:
@@ -73,26 +91,26 @@ def extract_entities(text: str) -> List[Entity]:
         return []
     vocab = vocabulary()
     entities: List[Entity] = []
-    long_spans: List[Tuple[int, int]] = []
+    long_spans = SpanSet()
     for match in TXID_PATTERN.finditer(text):
         entities.append(Entity("txid", match.group(0), match.start(), match.end()))
-        long_spans.append(match.span())
+        long_spans.add(match.span())
     for _, pattern in WALLET_PATTERNS:
         for match in pattern.finditer(text):
-            if not _overlaps(match.span(), long_spans):
+            if not long_spans.overlaps(match.span()):
                 entities.append(Entity("wallet_address", match.group(0), match.start(), match.end()))
-                long_spans.append(match.span())
+                long_spans.add(match.span())
     for amount in find_amounts(text):
-        if not _overlaps((amount.start, amount.end), long_spans):
+        if not long_spans.overlaps((amount.start, amount.end)):
             entities.append(Entity("amount", amount.canonical(), amount.start, amount.end))
     networks = _vocabulary_entities(text, "network", vocab.networks)
-    network_spans = [(e.start, e.end) for e in networks]
+    network_spans = SpanSet((e.start, e.end) for e in networks)
     for entity in networks:
-        if not _overlaps((entity.start, entity.end), long_spans):
+        if not long_spans.overlaps((entity.start, entity.end)):
             entities.append(entity)
     for kind, table in (("coin", vocab.coins), ("bank", vocab.banks)):
         for entity in _vocabulary_entities(text, kind, table):
             span = (entity.start, entity.end)
-            if not _overlaps(span, long_spans) and not _overlaps(span, network_spans):
+            if not long_spans.overlaps(span) and not network_spans.overlaps(span):
                 entities.append(entity)
     return sorted(entities, key=lambda e: (e.start, e.entity))

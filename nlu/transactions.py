@@ -9,10 +9,10 @@ from typing import List, Optional
 
 from nlu.addresses import NETWORK_FAMILIES, base58_decode
 from nlu.amounts import find_amounts
-from nlu.entities import extract_entities
+from nlu.entities import SpanSet, extract_entities
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
-_HEX_TXID = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
+_HEX_TXID = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
 _SOLANA_SIGNATURE = re.compile(rf"(?<![0-9A-Za-z])[{_B58}]{{86,88}}(?![0-9A-Za-z])")
 # Platform withdrawal / deposit ids as shown in the app history, e.g. "WD-20261125-8812", "DP1234567".
 _PLATFORM_ID = re.compile(r"(?<![0-9A-Za-z])(?:WD|DP|TRX|TX|INV|REF)[-_]?(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{5,40}"
@@ -64,6 +64,8 @@ def check_txid(reference: str, network: Optional[str]) -> ReferenceCheck:
             ok = False
         if ok and family in (None, "solana"):
             return ReferenceCheck(True, reference)
+    if family == "solana":   # the hex hints below would mislead: Solana signatures are Base58
+        return ReferenceCheck(False, reference, "TXID Solana berupa 87–88 karakter Base58")
     hex_body = reference[2:] if reference.lower().startswith("0x") else reference
     if re.fullmatch(r"[0-9a-fA-F]+", hex_body):
         return ReferenceCheck(False, reference,
@@ -95,10 +97,10 @@ def find_bank_account(text: str) -> Optional[BankAccount]:
     """Bank name and last 4 account digits in ``text`` (``BCA 1234``, ``rek bca ****5678``)."""
     entities = extract_entities(text)
     banks = [e.value for e in entities if e.entity == "bank"]
-    taken = [(e.start, e.end) for e in entities if e.entity in ("amount", "txid", "wallet_address")]
+    taken = SpanSet((e.start, e.end) for e in entities if e.entity in ("amount", "txid", "wallet_address"))
     last4, full = None, False
     for match in _ACCOUNT_DIGITS.finditer(text):
-        if any(s < match.end() and match.start() < e for s, e in taken):
+        if taken.overlaps(match.span()):
             continue
         digits = re.sub(r"\D", "", match.group(1))
         if 4 <= len(digits) <= 20:

@@ -48,7 +48,7 @@ def category(problem: Optional[str], asset: Optional[str]) -> str:
     """Ticket category: ``withdrawal_idr``, ``deposit_crypto``, ``hacked_account``, ``fraud``, ``other``."""
     if problem in ("withdrawal", "deposit"):
         return f"{problem}_{'crypto' if is_crypto(asset) else 'idr'}"
-    return problem or "other"
+    return problem if problem in PROBLEMS else "other"   # an unverified free-text answer files as "other"
 
 
 def required_slots(problem: Optional[str], asset: Optional[str]) -> List[str]:

@@ -23,6 +23,7 @@ from actions.reporting.reading import Context, Finding, Issue, read_details
 from actions.reporting.state import MAX_TRIES, ReportState
 
 MAX_UNVERIFIED_CHARS = 200
+MAX_READ_CHARS = 5000
 
 GENERIC_HELP = {
     d.PROBLEM: "Pilih salah satu ya: penarikan, deposit, akun diretas, penipuan, atau lainnya.",
@@ -73,9 +74,11 @@ def _apply(state: ReportState, findings: List[Finding], requested: Optional[str]
         if not _applicable(state, finding):
             continue
         filled = state.is_filled(finding.slot)
-        if filled and finding.slot != requested and not may_override:
+        # A detail the customer did not know may still be learnt later (a TRON address shows the network).
+        settled = filled and state.checks[finding.slot].get("status") != "unknown"
+        if settled and finding.slot != requested and not may_override:
             continue
-        if filled and finding.status == "inferred":
+        if settled and finding.status == "inferred":
             continue
         if filled and state.values.get(finding.slot) not in (finding.value, ""):
             changed.append(f"{d.LABELS[finding.slot].lower()} {finding.display}")
@@ -113,6 +116,12 @@ def _fail(state: ReportState, slot: str, message: str, raw: str, note: str, turn
     turn.replies.append(ACCEPTED_AS_IS)
 
 
+def _stored_last4(state: ReportState) -> Optional[str]:
+    """Last 4 digits of the stored bank account, so "banknya BRI" can correct just the bank."""
+    stored = state.values.get(d.BANK_ACCOUNT) or ""
+    return stored[-4:] if state.checks.get(d.BANK_ACCOUNT, {}).get("status") == "valid" and stored[-4:].isdigit() else None
+
+
 def _remember_pending(state: ReportState, pending: Tuple[Optional[str], Optional[str]]) -> None:
     bank, last4 = pending
     state.pending = {k: v for k, v in (("bank", bank), ("last4", last4)) if v}
@@ -125,6 +134,7 @@ def handle_message(previous: ReportState, text: str, now: datetime, requested: O
     ``activation`` marks the message that started the report: it only fills what it contains.
     """
     state = copy.deepcopy(previous)
+    text = text[:MAX_READ_CHARS]   # an answer to a form question is short; the rest stays in the transcript
     safe_text, kinds = redact(text)
     kinds = list(dict.fromkeys(kinds + redacted_kinds(text) + [s.kind for s in find_secrets(safe_text)]))
     turn = Turn(state, secret_kinds=kinds)
@@ -139,7 +149,8 @@ def handle_message(previous: ReportState, text: str, now: datetime, requested: O
         return turn
     correcting = requested == d.CONFIRMED or is_correction(stripped)
     context = Context(requested=requested, problem=state.problem, asset=state.asset, network=state.network,
-                      pending_bank=state.pending.get("bank"), pending_last4=state.pending.get("last4"),
+                      pending_bank=state.pending.get("bank"),
+                      pending_last4=state.pending.get("last4") or (_stored_last4(state) if correcting else None),
                       correcting=correcting)
     findings, issues, pending = read_details(safe_text, context, now)
     _remember_pending(state, pending)

@@ -73,12 +73,14 @@ def ticket_details(state: ReportState) -> List[Detail]:
 
 
 def summary(state: ReportState) -> str:
-    """One line for list views, e.g. ``Penarikan USDT 100 USDT (TRC20)``."""
+    """One line for list views, e.g. ``Penarikan 100 USDT (TRC20)`` (the asset only when no amount is known)."""
+    def known(slot: str) -> str:
+        check = state.checks.get(slot) or {}
+        return check.get("display", "") if check.get("status") != "unknown" else ""
+
     parts = [d.PROBLEM_NAMES.get(state.problem or "other", "Kendala")]
-    for slot in (d.ASSET, d.AMOUNT, d.NETWORK):
-        check = state.checks.get(slot)
-        if check and check.get("status") != "unknown" and check.get("display"):
-            parts.append(check["display"] if slot != d.NETWORK else f"({check['display']})")
+    parts += [value for value in (known(d.AMOUNT) or known(d.ASSET),) if value]
+    parts += [f"({known(d.NETWORK)})"] if known(d.NETWORK) else []
     if len(parts) == 1 and state.checks.get(d.DESCRIPTION, {}).get("display"):
         parts.append("— " + state.checks[d.DESCRIPTION]["display"][:80])
     return " ".join(parts)

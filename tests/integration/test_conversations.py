@@ -34,14 +34,6 @@ def test_helpful_feedback_is_acknowledged(client, sender):
     assert slot(client, sender, "kb_helpful") is True
 
 
-def test_not_helpful_offers_related_articles_and_an_agent(client, sender):
-    client.send(sender, "lupa password gabisa login")
-    replies = client.send(sender, "/deny")
-    offered = payloads(replies)
-    assert "/request_human" in offered
-    assert any(p.startswith("/choose_article") for p in offered)
-
-
 def test_clarifying_buttons_lead_to_the_chosen_article(client, sender):
     replies = client.send(sender, "mau tanya soal biaya")
     choices = [p for p in payloads(replies) if p.startswith("/choose_article")]
@@ -52,12 +44,16 @@ def test_clarifying_buttons_lead_to_the_chosen_article(client, sender):
     assert slot(client, sender, "kb_article") == chosen
 
 
-def test_panicking_withdrawal_report_gets_empathy_first_then_guidance(client, sender):
+def test_panicking_withdrawal_report_gets_empathy_first_then_guidance_then_collection(client, sender):
     replies = client.send(sender, "TOLONG WD 100 USDT TRC20 SAYA NYANGKUT DARI SEMALEM!!!")
     first = texts(replies)[0]
     assert "maaf" in first.lower() or "paham" in first.lower()
     assert slot(client, sender, "kb_article") == "penarikan-kripto-pending"
-    assert "/request_human" in payloads(replies)
+    # Everything the message said is already filled; the form asks for the next missing detail.
+    assert slot(client, sender, "report_amount") == "100 USDT"
+    assert slot(client, sender, "report_network") == "TRC20"
+    assert slot(client, sender, "report_time") is not None
+    assert "TXID" in texts(replies)[-1]
 
 
 def test_missing_rupiah_deposit_gets_the_rupiah_guide(client, sender):
@@ -71,9 +67,10 @@ def test_hacked_account_is_treated_as_urgent(client, sender):
     assert slot(client, sender, "kb_article") in {"akun-diretas", "penipuan"}
 
 
-def test_request_human_explains_hours_and_what_to_send(client, sender):
-    replies = " ".join(texts(client.send(sender, "mau ngobrol sama CS manusia aja")))
-    assert "08.00" in replies and "TXID" in replies
+def test_request_human_explains_hours_then_asks_what_the_problem_is(client, sender):
+    replies = client.send(sender, "mau ngobrol sama CS manusia aja")
+    assert "08.00" in " ".join(texts(replies)) and "Kendalanya tentang apa" in texts(replies)[-1]
+    assert "Lainnya" in payloads(replies)
 
 
 def test_bot_challenge_and_out_of_scope(client, sender):

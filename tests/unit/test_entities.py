@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nlu.amounts import parse_amount
-from nlu.entities import TXID_PATTERN, WALLET_PATTERNS, extract_entities
+from nlu.entities import TXID_PATTERN, WALLET_PATTERNS, SpanSet, extract_entities
 from nlu.vocabulary import vocabulary
 from tests.unit.samples import (BECH32_ADDRESS, EVM_ADDRESS, P2PKH_ADDRESS, P2SH_ADDRESS, TRON_ADDRESS,
                                  TXID)
@@ -213,3 +215,23 @@ def test_ambiguous_lowercase_word_after_number_is_not_a_crypto_amount(text):
 @pytest.mark.parametrize(("text", "coin"), [("depo USDTnya blm masuk", "USDT"), ("BTCnya udah dikirim", "BTC")])
 def test_coin_with_nya_clitic(text, coin):
     assert ("coin", coin) in kinds(text)
+
+
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(1, 20)), max_size=30),
+       st.integers(0, 220), st.integers(1, 20))
+def test_span_set_overlap_matches_a_linear_scan(candidates, start, length):
+    spans = SpanSet()
+    stored = []
+    for begin, size in candidates:
+        span = (begin, begin + size)
+        if not any(span[0] < end and begin_ < span[1] for begin_, end in stored):
+            spans.add(span)
+            stored.append(span)
+    probe = (start, start + length)
+    assert spans.overlaps(probe) == any(probe[0] < end and begin < probe[1] for begin, end in stored)
+
+
+def test_twenty_thousand_addresses_in_one_message_are_all_extracted():
+    text = (TRON_ADDRESS + " ") * 20_000
+    found = extract_entities(text)
+    assert len(found) == 20_000 and {e.entity for e in found} == {"wallet_address"}
