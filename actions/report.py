@@ -14,6 +14,7 @@ from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
 from actions.kb_answer import URGENT_ARTICLES, answer_with_article
 from actions.report_form import start_report
+from actions.reporting.reading import RUPIAH_WORDS
 from actions.retrieval import retriever, search
 
 # intent -> (article for rupiah problems, article for crypto problems)
@@ -22,7 +23,6 @@ PROBLEM_ARTICLES = {
     "report_withdrawal_problem": ("penarikan-gagal", "penarikan-kripto-pending"),
 }
 REPORTED_PROBLEMS = {"report_deposit_problem": "deposit", "report_withdrawal_problem": "withdrawal"}
-_RUPIAH_WORDS = re.compile(r"\b(rupiah|idr|rp|va|virtual account|rekening|bank|transfer bank|e-wallet)\b")
 _CRYPTO_WORDS = re.compile(r"\b(kripto|crypto|koin|coin|txid|hash|jaringan|network|wallet|dompet|konfirmasi|blockchain)\b")
 
 
@@ -34,7 +34,7 @@ def asset_kind(tracker: Tracker) -> Optional[str]:
     idr = bool(latest_entities(tracker, "bank")) or any(a.endswith("IDR") for a in amounts)
     text = (tracker.latest_message.get("text") or "").lower()
     crypto = crypto or bool(_CRYPTO_WORDS.search(text))
-    idr = idr or bool(_RUPIAH_WORDS.search(text))
+    idr = idr or bool(RUPIAH_WORDS.search(text))
     if crypto != idr:
         return "crypto" if crypto else "idr"
     return None

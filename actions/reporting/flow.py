@@ -127,6 +127,13 @@ def _remember_pending(state: ReportState, pending: Tuple[Optional[str], Optional
     state.pending = {k: v for k, v in (("bank", bank), ("last4", last4)) if v}
 
 
+def _without_secrets(text: str) -> Tuple[str, List[str]]:
+    """The text with secrets redacted, and the kinds of secret it held (already redacted ones included)."""
+    safe_text, kinds = redact(text)
+    kinds += redacted_kinds(text) + [secret.kind for secret in find_secrets(safe_text)]
+    return safe_text, list(dict.fromkeys(kinds))
+
+
 def handle_message(previous: ReportState, text: str, now: datetime, requested: Optional[str],
                    activation: bool = False, intent: Optional[str] = None) -> Turn:
     """Apply one customer message; ``requested`` is the detail that was asked (None when starting).
@@ -134,9 +141,7 @@ def handle_message(previous: ReportState, text: str, now: datetime, requested: O
     ``activation`` marks the message that started the report: it only fills what it contains.
     """
     state = copy.deepcopy(previous)
-    text = text[:MAX_READ_CHARS]   # an answer to a form question is short; the rest stays in the transcript
-    safe_text, kinds = redact(text)
-    kinds = list(dict.fromkeys(kinds + redacted_kinds(text) + [s.kind for s in find_secrets(safe_text)]))
+    safe_text, kinds = _without_secrets(text[:MAX_READ_CHARS])  # answers are short; all stays in the transcript
     turn = Turn(state, secret_kinds=kinds)
     state.secrets = list(dict.fromkeys(state.secrets + kinds))
     stripped = safe_text.strip()

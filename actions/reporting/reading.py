@@ -41,7 +41,8 @@ _PROBLEM_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
     ("deposit", re.compile(r"\b(deposit|setor|setoran|isi saldo|top ?up|topup|depo)\b")),
     ("other", re.compile(r"^(lainnya|lain|lain lain|yang lain|kendala lain|masalah lain)$")),
 )
-_RUPIAH = re.compile(r"\b(rupiah|idr|rp|bank|rekening|transfer bank|va|virtual account)\b")
+# Words that mean the money is rupiah (matched on normalised text).
+RUPIAH_WORDS = re.compile(r"\b(rupiah|idr|rp|va|virtual account|rekening|bank|transfer bank|e-wallet)\b")
 _CRYPTO_ONLY = re.compile(r"^(kripto|crypto|koin|coin|aset kripto)$")
 _BARE_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?(?![\w.,])|(?<![\w.,])\d+(?:[.,]\d+)?(?![\w.,])")
 MAX_AMOUNT = Decimal(10) ** 13
@@ -105,7 +106,7 @@ def read_asset(text: str, entities: list) -> Optional[str]:
     currencies = [a.currency for a in find_amounts(text) if a.currency]
     if currencies:
         return currencies[0]
-    if any(e.entity == "bank" for e in entities) or _RUPIAH.search(normalize(text)):
+    if any(e.entity == "bank" for e in entities) or RUPIAH_WORDS.search(normalize(text)):
         return d.IDR
     return None
 
