@@ -61,10 +61,11 @@ def required_slots(problem: Optional[str], asset: Optional[str]) -> List[str]:
         if is_crypto(asset):
             return [PROBLEM, ASSET, NETWORK, AMOUNT, TIME, TXID, ADDRESS]
         return [PROBLEM, ASSET, AMOUNT, TIME, TXID, BANK_ACCOUNT]
+    network = [NETWORK] if is_crypto(asset) else []
     if problem == "hacked_account":
-        return [PROBLEM, DESCRIPTION, TIME, ASSET, AMOUNT, TXID]
+        return [PROBLEM, DESCRIPTION, TIME, ASSET, *network, AMOUNT, TXID]
     if problem == "fraud":
-        return [PROBLEM, DESCRIPTION, TIME, ASSET, AMOUNT, ADDRESS, TXID]
+        return [PROBLEM, DESCRIPTION, TIME, ASSET, *network, AMOUNT, ADDRESS, TXID]
     return [PROBLEM, DESCRIPTION]
 
 

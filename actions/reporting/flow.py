@@ -172,7 +172,9 @@ def handle_message(previous: ReportState, text: str, now: datetime, requested: O
         return turn
     if requested == d.CONFIRMED:
         if not findings:
-            turn.replies.append(DENIED if is_deny(stripped) else CONFIRM_HELP)
+            denied = is_deny(stripped)
+            turn.not_understood = not denied
+            turn.replies.append(DENIED if denied else CONFIRM_HELP)
         return turn
     # Other details given instead count as an answer; repeating known ones ("rupiah") does not.
     handled = any(i.slot == requested for i in issues) or state.is_filled(requested) or state.values != previous.values

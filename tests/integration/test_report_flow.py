@@ -164,3 +164,23 @@ def test_not_helpful_answer_starts_a_report(client, sender):
     replies = client.send(sender, "/deny")
     assert "teruskan ke agen" in " ".join(texts(replies))
     assert slots(client, sender)["report_description"] == "gimana cara daftar akun baru"
+
+
+def test_fraud_report_with_the_scammers_address(client, sender, ticket_store):
+    reply = say(client, sender, f"saya ketipu orang ngaku admin, udah kirim 200 USDT ke alamat {TRON_OK}")
+    assert "sangat mencemaskan" in reply and "Kapan kejadiannya" in reply
+    say(client, sender, "kemarin sore")
+    summary = say(client, sender, "tidak tahu")
+    assert TRON_OK in summary and "200 USDT" in summary
+    ticket = ticket_store.get(submit(client, sender))
+    assert ticket.category == "fraud" and ticket.priority == "urgent"
+    assert details(ticket)["address"].status == "valid" and details(ticket)["network"].value == "TRC20"
+
+
+def test_knowledge_question_in_the_middle_is_answered_and_the_form_goes_on(client, sender):
+    say(client, sender, "penarikan rupiah saya gagal")
+    reply = say(client, sender, "berapa lama sih biasanya penarikan rupiah sampai ke rekening?")
+    assert "lanjutkan laporannya" in reply and reply.rstrip().endswith(
+        "Contoh: \"Rp 1.500.000\", \"1,5 jt\", atau \"100 USDT\".")
+    assert not slots(client, sender)["report_failures"]
+    assert "Kapan transaksinya" in say(client, sender, "1,5 jt")

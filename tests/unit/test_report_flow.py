@@ -726,3 +726,9 @@ def test_build_draft_defaults():
     draft = build_draft(state, Conversation("u", None, "", [], [], []))
     assert draft.channel == "unknown" and draft.priority == "normal" and draft.sentiment == "calm"
     assert draft.category == "deposit_crypto" and draft.flags == ()
+
+
+def test_a_question_at_the_confirmation_may_be_a_side_question():
+    confirming = finished_idr_withdrawal()
+    assert answer(confirming, "berapa lama biasanya agen membalas?").not_understood
+    assert not answer(confirming, "tidak").not_understood
