@@ -14,7 +14,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, List, Optional
+from typing import IO, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -37,6 +37,7 @@ class ServerConfig:
     credentials: Path = ROOT / "credentials.yml"
     cors: str = "*"
     api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    extra_env: Dict[str, str] = field(default_factory=dict)   # e.g. channel credentials for tests
 
     @property
     def rasa_url(self) -> str:
@@ -92,6 +93,7 @@ class AssistantServers:
         self._logs.append(log)
         env = child_env()
         env.update({"TICKETS_DB_URL": self.config.tickets_db_url, "NOTIFIERS_CONFIG": str(self.config.notifiers_config)})
+        env.update(self.config.extra_env)
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         self._processes.append(process)

@@ -18,28 +18,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu.secrets import redact
+from bot.channels.common import APOLOGY, RequestError, check_body_size, redact_at_entry
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_000_000
 MAX_SENDER_CHARS = 128
-APOLOGY = ("Mohon maaf, sistem kami sedang mengalami gangguan sehingga pesan Anda belum bisa diproses. "
-           "Pesan Anda sudah kami terima; silakan coba lagi beberapa saat lagi.")
-
-
-class RequestError(ValueError):
-    """A request the channel refuses, with the HTTP status to answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def parse_rest_body(raw: bytes) -> Tuple[str, str, Optional[Dict[str, Any]]]:
     """Validate a REST webhook body; return ``(sender, text, metadata)`` or raise ``RequestError``."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise RequestError(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    check_body_size(raw)
     try:
         payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -80,9 +68,7 @@ class SafeRestInput(InputChannel):
                 return response.json({"error": str(error)}, status=error.status)
             collector = CollectingOutputChannel()
             # Secrets (seed phrases, keys, passwords, OTPs) never reach the tracker store or the logs.
-            text, removed = redact(text)
-            if removed:
-                metadata = {**(metadata or {}), "redacted_secrets": removed}
+            text, metadata = redact_at_entry(text, metadata)
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
                                                  metadata=metadata))

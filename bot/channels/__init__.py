@@ -1,0 +1,7 @@
+"""Input channels. ``credentials.yml`` names them as ``bot.channels.<Class>``; each validates its
+requests (4xx for bad input), redacts secrets before anything is stored, and never answers with silence.
+"""
+from bot.channels.common import MAX_BODY_BYTES, RequestError
+from bot.channels.rest import MAX_SENDER_CHARS, SafeRestInput, parse_rest_body
+
+__all__ = ["MAX_BODY_BYTES", "MAX_SENDER_CHARS", "RequestError", "SafeRestInput", "parse_rest_body"]

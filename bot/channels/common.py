@@ -1,0 +1,179 @@
+"""What every channel shares: request limits, secret redaction at entry, replay protection that
+survives a restart, message splitting, settings from the environment, and a clean "disabled" state.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Dict, List, Optional, Set, Tuple
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from nlu.secrets import redact
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_BODY_BYTES = 1_000_000
+APOLOGY = ("Mohon maaf, sistem kami sedang mengalami gangguan sehingga pesan Anda belum bisa diproses. "
+           "Pesan Anda sudah kami terima; silakan coba lagi beberapa saat lagi.")
+NON_TEXT_REPLY = ("Maaf, saat ini saya hanya bisa membaca pesan teks. Boleh tuliskan pertanyaan atau kendala "
+                  "Anda dalam bentuk teks? Jangan kirim foto kartu identitas, kata sandi, atau kode OTP ya.")
+
+
+class RequestError(ValueError):
+    """A request the channel refuses, with the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def check_body_size(raw: bytes) -> None:
+    """Refuse bodies over ``MAX_BODY_BYTES`` with 413."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise RequestError(413, f"body larger than {MAX_BODY_BYTES} bytes")
+
+
+def redact_at_entry(text: str, metadata: Optional[Dict[str, Any]] = None) -> Tuple[str, Dict[str, Any]]:
+    """Remove secrets before the message reaches Rasa (and so the tracker store and logs); the kinds
+    removed go into the metadata so the assistant can warn the customer."""
+    cleaned, removed = redact(text)
+    metadata = dict(metadata or {})
+    if removed:
+        metadata["redacted_secrets"] = removed
+    return cleaned, metadata
+
+
+def setting(name: str, credentials: Optional[Dict[str, Any]] = None, key: Optional[str] = None) -> str:
+    """A channel setting: ``credentials[key]`` when given there, else the environment variable ``name``."""
+    value = (credentials or {}).get(key or "") if key else None
+    if value is None or str(value).strip() == "":
+        value = os.environ.get(name, "")
+    return str(value).strip()
+
+
+_logged_disabled: Set[str] = set()
+
+
+def log_disabled(channel: str, missing: List[str]) -> None:
+    """One clear log line per channel whose credentials are missing."""
+    if channel not in _logged_disabled:
+        _logged_disabled.add(channel)
+        logger.warning("%s channel disabled: set %s to enable it", channel, ", ".join(missing))
+
+
+def disabled_blueprint(channel: str, missing: List[str]) -> Blueprint:
+    """Routes of a disabled channel: a health check saying why, and 503 for webhooks."""
+    log_disabled(channel, missing)
+    blueprint = Blueprint(f"disabled_{channel}", __name__)
+
+    @blueprint.route("/", methods=["GET"])
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "disabled", "missing": missing})
+
+    @blueprint.route("/webhook", methods=["GET", "POST"])
+    async def webhook(_: Request) -> HTTPResponse:
+        return response.json({"error": f"{channel} channel is not configured"}, status=503)
+
+    return blueprint
+
+
+def split_text(text: str, limit: int) -> List[str]:
+    """Split ``text`` into parts of at most ``limit`` characters, at paragraph, line, sentence or word
+    boundaries when possible; nothing is dropped."""
+    text = text.strip()
+    parts: List[str] = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
+            cut = cut + 1 if cut >= limit // 2 else window.rfind(" ")
+        if cut < limit // 4:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+def state_db_path() -> Path:
+    """Where channels remember what they already handled (``CHANNEL_STATE_DB``, default ``var/channels.db``)."""
+    return Path(os.environ.get("CHANNEL_STATE_DB") or ROOT / "var" / "channels.db")
+
+
+class SeenStore:
+    """Remembers handled update/message ids per channel, across restarts, so a replayed webhook or a
+    re-delivered update never produces a second reply."""
+
+    def __init__(self, path: Optional[Path] = None, keep_seconds: float = 7 * 24 * 3600) -> None:
+        self.path = Path(path or state_db_path())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.keep_seconds = keep_seconds
+        self._lock = threading.Lock()
+        self._inserts = 0
+        self._connection = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("CREATE TABLE IF NOT EXISTS seen (channel TEXT NOT NULL, key TEXT NOT NULL, "
+                                 "at REAL NOT NULL, PRIMARY KEY (channel, key))")
+
+    def first_time(self, channel: str, key: str) -> bool:
+        """Record ``key``; True only the first time it is seen for ``channel``."""
+        now = time.time()
+        with self._lock:
+            cursor = self._connection.execute("INSERT OR IGNORE INTO seen (channel, key, at) VALUES (?, ?, ?)",
+                                              (channel, key, now))
+            self._inserts += cursor.rowcount
+            if cursor.rowcount and self._inserts % 500 == 0:   # prune old keys now and then
+                self._connection.execute("DELETE FROM seen WHERE at < ?", (now - self.keep_seconds,))
+            return cursor.rowcount == 1
+
+    def forget(self, channel: str, key: str) -> None:
+        """Drop a key (when handling failed before anything was answered, so a retry is processed)."""
+        with self._lock:
+            self._connection.execute("DELETE FROM seen WHERE channel = ? AND key = ?", (channel, key))
+
+
+class BackgroundTasks:
+    """Keeps references to fire-and-forget tasks (webhooks acknowledge first, then process)."""
+
+    def __init__(self) -> None:
+        self._tasks: Set[asyncio.Task] = set()
+
+    def spawn(self, coroutine: Awaitable[Any], name: str) -> asyncio.Task:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(lambda done: self._finished(done, name))
+        return task
+
+    def _finished(self, task: asyncio.Task, name: str) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%s failed", name, exc_info=task.exception())
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for running tasks (used by tests and at shutdown)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+
+
+_WORD = re.compile(r"\S+")
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` shortened to ``limit`` characters with an ellipsis, at a word boundary when possible."""
+    text = " ".join(_WORD.findall(text))
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(",.;:") + "…"
