@@ -1,5 +1,6 @@
 """Entry module for ``rasa run actions``: importing it registers every custom action."""
 from actions.feedback import ActionHandleFeedback
+from actions.greet import ActionGreet
 from actions.handoff import ActionFinishReport, outbox_worker
 from actions.human import ActionRequestHuman
 from actions.kb_answer import ActionKbAnswer
@@ -8,7 +9,7 @@ from actions.report_form import ASK_ACTIONS, ValidateProblemReportForm
 from actions.retrieval import retriever
 from actions.secrets import ActionWarnSecret
 
-__all__ = ["ASK_ACTIONS", "ActionFinishReport", "ActionHandleFeedback", "ActionKbAnswer", "ActionReportProblem",
+__all__ = ["ASK_ACTIONS", "ActionFinishReport", "ActionGreet", "ActionHandleFeedback", "ActionKbAnswer", "ActionReportProblem",
            "ActionRequestHuman", "ActionWarnSecret", "ValidateProblemReportForm"]
 
 # Load the knowledge base and start delivering queued agent notifications at start-up,

@@ -1,7 +1,7 @@
 """Read what the customer said and what the assistant did from a rasa-sdk tracker."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from rasa_sdk import Tracker
 
@@ -55,3 +55,18 @@ def previous_bot_action(tracker: Tracker) -> Optional[str]:
 def user_metadata(tracker: Tracker) -> Dict[str, Any]:
     """Channel metadata of the last user message (e.g. the customer's first name)."""
     return (latest_user_event(tracker) or {}).get("metadata") or {}
+
+
+# Metadata keys under which channels report the customer's name (Telegram first name, WhatsApp profile name).
+NAME_KEYS = ("customer_name", "first_name", "name", "profile_name")
+
+
+def customer_name(events: Iterable[Dict[str, Any]]) -> Optional[str]:
+    """The most recent name a channel reported for the customer, if any."""
+    for event in reversed(list(events)):
+        metadata = (event.get("metadata") or {}) if event.get("event") == "user" else {}
+        for key in NAME_KEYS:
+            value = metadata.get(key)
+            if isinstance(value, str) and value.strip():
+                return " ".join(value.split())[:100]
+    return None

@@ -20,6 +20,13 @@ BUTTON_NOT_HELPFUL = "Belum membantu"
 BUTTON_AGENT = "Hubungi agen"
 BUTTON_NONE_OF_THESE = "Bukan semuanya"
 
+GREETINGS_BY_NAME = (
+    "Halo, {name}! Saya asisten virtual layanan pelanggan. Ada yang bisa saya bantu hari ini? Anda bisa bertanya "
+    "soal akun, verifikasi, deposit, penarikan, trading, atau keamanan.",
+    "Hai {name}, selamat datang! Silakan ceritakan apa yang bisa saya bantu, misalnya deposit yang belum masuk "
+    "atau cara mengaktifkan 2FA.",
+)
+
 CLARIFY = "Supaya jawabannya tepat, maksud Anda yang mana?"
 UNCLEAR = ("Maaf, saya belum menangkap maksud pesan Anda. Boleh ceritakan kendalanya dalam satu atau dua kalimat? "
            "Contoh: \"cara deposit rupiah\" atau \"penarikan saya gagal\".")

@@ -17,13 +17,12 @@ from nlu.secrets import redact
 from nlu.sentiment import detect_mood
 
 from actions import copy
-from actions.conversation import latest_user_event
+from actions.conversation import customer_name, latest_user_event
 from actions.reporting.state import BOOKKEEPING_SLOTS, ReportState
 from actions.reporting import details as d
 from actions.reporting.ticket_draft import Conversation, build_draft
 
 logger = logging.getLogger(__name__)
-NAME_KEYS = ("customer_name", "first_name", "name", "profile_name")
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 
@@ -65,16 +64,6 @@ def transcript(events: List[Dict[str, Any]]) -> List[TranscriptLine]:
         at = datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
         lines.append(TranscriptLine(at, "customer" if kind == "user" else "assistant", redact(text)[0]))
     return lines
-
-
-def customer_name(events: List[Dict[str, Any]]) -> Optional[str]:
-    """The name a channel reported for the customer (Telegram first name, WhatsApp profile name...)."""
-    for event in reversed(events):
-        metadata = (event.get("metadata") or {}) if event.get("event") == "user" else {}
-        for key in NAME_KEYS:
-            if isinstance(metadata.get(key), str) and metadata[key].strip():
-                return metadata[key].strip()[:100]
-    return None
 
 
 def conversation_facts(tracker: Tracker) -> Conversation:

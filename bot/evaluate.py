@@ -44,10 +44,10 @@ class AssistantClient:
         self.timeout = timeout
         self.session = requests.Session()
 
-    def send(self, sender: str, text: str) -> list:
-        """Send one message; return the bot's replies."""
-        reply = self.session.post(f"{self.base_url}/webhooks/rest/webhook",
-                                  json={"sender": sender, "message": text}, timeout=self.timeout)
+    def send(self, sender: str, text: str, metadata: Optional[dict] = None) -> list:
+        """Send one message (with optional channel metadata); return the bot's replies."""
+        body = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
+        reply = self.session.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
         reply.raise_for_status()
         return reply.json()
 

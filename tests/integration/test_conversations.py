@@ -20,6 +20,12 @@ def test_greeting_gets_a_warm_reply(client, sender):
     assert any(t.startswith(("Halo", "Hai")) for t in texts(replies))
 
 
+def test_greeting_uses_the_name_the_channel_reports(client, sender):
+    replies = client.send(sender, "halo", metadata={"customer_name": "Budi"})
+    assert "Budi" in texts(replies)[0]
+    assert slot(client, sender, "customer_name") == "Budi"
+
+
 def test_knowledge_question_answers_the_article_and_asks_for_feedback(client, sender):
     replies = client.send(sender, "gimana cara aktifin google authenticator?")
     assert "Google Authenticator" in texts(replies)[0]

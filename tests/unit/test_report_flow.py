@@ -732,3 +732,11 @@ def test_a_question_at_the_confirmation_may_be_a_side_question():
     confirming = finished_idr_withdrawal()
     assert answer(confirming, "berapa lama biasanya agen membalas?").not_understood
     assert not answer(confirming, "tidak").not_understood
+
+
+def test_customer_name_comes_from_the_latest_channel_metadata():
+    from actions.conversation import customer_name
+    events = [{"event": "user", "metadata": {"customer_name": "Budi"}}, {"event": "bot", "metadata": {"name": "x"}},
+              {"event": "user", "metadata": {"first_name": "  Siti   Aminah "}}, {"event": "user", "metadata": {}}]
+    assert customer_name(events) == "Siti Aminah"
+    assert customer_name([{"event": "user", "metadata": {"customer_name": 5}}]) is None
