@@ -8,7 +8,8 @@ ENV := source scripts/common.sh &&
 run: prepare  ## start the action server + Rasa (REST and socket.io) on localhost
 	@$(ENV) $(PY) -m bot.serve
 
-test: prepare  ## unit tests, rasa data validate, test stories, integration tests with real servers
+test: prepare  ## unit tests, rasa data validate, test stories, integration tests with real servers and Chromium
+	@bash scripts/chromium.sh
 	@$(ENV) bash scripts/test.sh
 
 setup:  ## create .venv with Python 3.10 and install the locked dependencies

@@ -29,6 +29,8 @@ def main() -> int:
 The assistant is running.
   REST:      POST {base}/webhooks/rest/webhook   body {{"sender": "budi", "message": "cara deposit rupiah"}}
   Socket.IO: {base}  (path /socket.io, events user_uttered / bot_uttered)
+  Web chat:  {base}/webhooks/webchat/   (demo page; embed on a site with
+             <script src="{base}/webhooks/webchat/widget.js" defer></script>, its origin in WEBCHAT_ORIGINS)
   Terminal:  make shell   (in another terminal)
   Logs:      {config.log_dir}/rasa-{config.rasa_port}.log, actions-{config.rasa_port}.log
 Press Ctrl-C to stop.""", flush=True)

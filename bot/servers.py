@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def webchat_cors() -> str:
+    """Rasa's ``--cors``: the web chat origins (``WEBCHAT_ORIGINS``, default the local demo page), the same
+    list the socket.io channel accepts. Imported lazily: ``bot.channels`` loads Rasa."""
+    from bot.channels.socketio import cors_pattern, webchat_origins
+
+    return cors_pattern(webchat_origins())
+
+
 @dataclass
 class ServerConfig:
     """Where and how the two servers run."""
@@ -35,7 +43,7 @@ class ServerConfig:
                                                                  or ROOT / "notifiers.yml"))
     log_dir: Path = ROOT / "var"
     credentials: Path = ROOT / "credentials.yml"
-    cors: str = "*"
+    cors: str = field(default_factory=webchat_cors)   # the web chat origins, not "*"
     api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     extra_env: Dict[str, str] = field(default_factory=dict)   # e.g. channel credentials for tests
 
@@ -93,6 +101,7 @@ class AssistantServers:
         self._logs.append(log)
         env = child_env()
         env.update({"TICKETS_DB_URL": self.config.tickets_db_url, "NOTIFIERS_CONFIG": str(self.config.notifiers_config)})
+        env["SANIC_HOST"] = self.config.host   # rasa_sdk binds the action server to this interface
         env.update(self.config.extra_env)
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)

@@ -3,5 +3,10 @@ requests (4xx for bad input), redacts secrets before anything is stored, and nev
 """
 from bot.channels.common import MAX_BODY_BYTES, RequestError
 from bot.channels.rest import MAX_SENDER_CHARS, SafeRestInput, parse_rest_body
+from bot.channels.socketio import SafeSocketIOInput
+from bot.channels.telegram import TelegramInput
+from bot.channels.webchat import WebChatAssets
+from bot.channels.whatsapp import WhatsAppInput
 
-__all__ = ["MAX_BODY_BYTES", "MAX_SENDER_CHARS", "RequestError", "SafeRestInput", "parse_rest_body"]
+__all__ = ["MAX_BODY_BYTES", "MAX_SENDER_CHARS", "RequestError", "SafeRestInput", "SafeSocketIOInput", "TelegramInput",
+           "WebChatAssets", "WhatsAppInput", "parse_rest_body"]

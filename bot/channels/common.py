@@ -4,6 +4,7 @@ survives a restart, message splitting, settings from the environment, and a clea
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import re
@@ -112,18 +113,24 @@ def state_db_path() -> Path:
     return Path(os.environ.get("CHANNEL_STATE_DB") or ROOT / "var" / "channels.db")
 
 
+def connect_state_db(path: Optional[Path] = None) -> sqlite3.Connection:
+    """A connection to the channel state database, shared by the replay and button stores."""
+    path = Path(path or state_db_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
+    connection.execute("PRAGMA journal_mode=WAL")
+    return connection
+
+
 class SeenStore:
     """Remembers handled update/message ids per channel, across restarts, so a replayed webhook or a
     re-delivered update never produces a second reply."""
 
     def __init__(self, path: Optional[Path] = None, keep_seconds: float = 7 * 24 * 3600) -> None:
-        self.path = Path(path or state_db_path())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.keep_seconds = keep_seconds
         self._lock = threading.Lock()
         self._inserts = 0
-        self._connection = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection = connect_state_db(path)
         self._connection.execute("CREATE TABLE IF NOT EXISTS seen (channel TEXT NOT NULL, key TEXT NOT NULL, "
                                  "at REAL NOT NULL, PRIMARY KEY (channel, key))")
 
@@ -142,6 +149,53 @@ class SeenStore:
         """Drop a key (when handling failed before anything was answered, so a retry is processed)."""
         with self._lock:
             self._connection.execute("DELETE FROM seen WHERE channel = ? AND key = ?", (channel, key))
+
+
+class IssuedButtons:
+    """Which button ids the assistant showed to which chat, and the payload behind each.
+
+    A tap comes back as the button id only; it is honoured only when that id was issued to that chat
+    (so forged ids are dropped), also after a restart.
+    """
+
+    def __init__(self, channel: str, path: Optional[Path] = None, keep_seconds: float = 30 * 24 * 3600) -> None:
+        self.channel = channel
+        self.keep_seconds = keep_seconds
+        self._lock = threading.Lock()
+        self._writes = 0
+        self._connection = connect_state_db(path)
+        self._connection.execute("CREATE TABLE IF NOT EXISTS issued_buttons (channel TEXT NOT NULL, "
+                                 "chat TEXT NOT NULL, button_id TEXT NOT NULL, payload TEXT NOT NULL, "
+                                 "at REAL NOT NULL, PRIMARY KEY (channel, chat, button_id))")
+
+    def issue(self, chat: str, button_id: str, payload: str) -> str:
+        """Record that ``button_id`` (standing for ``payload``) was shown in ``chat``; return the id."""
+        now = time.time()
+        with self._lock:
+            self._connection.execute("INSERT OR REPLACE INTO issued_buttons (channel, chat, button_id, payload, at) "
+                                     "VALUES (?, ?, ?, ?, ?)", (self.channel, str(chat), button_id, payload, now))
+            self._writes += 1
+            if self._writes % 500 == 0:   # prune old buttons now and then
+                self._connection.execute("DELETE FROM issued_buttons WHERE at < ?", (now - self.keep_seconds,))
+        return button_id
+
+    def resolve(self, chat: str, button_id: str) -> Optional[str]:
+        """The payload behind ``button_id`` when it was issued to ``chat`` (and has not expired), else None."""
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT payload FROM issued_buttons WHERE channel = ? AND chat = ? AND button_id = ? AND at >= ?",
+                (self.channel, str(chat), button_id, time.time() - self.keep_seconds)).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._connection.close()
+
+
+def short_token(prefix: str, payload: str, length: int = 32) -> str:
+    """A stable short id standing for a long payload."""
+    return prefix + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:length]
 
 
 class BackgroundTasks:

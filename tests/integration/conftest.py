@@ -9,12 +9,17 @@ from typing import Any, Dict, Iterator, List
 import pytest
 import requests
 
+from bot.channels.socketio import cors_pattern, parse_origins
 from bot.evaluate import AssistantClient
 from bot.servers import AssistantServers, ServerConfig
 from bot.tickets import TicketStore, open_store
 from tests.tickets.fakes import FakeTelegram, WebhookReceiver
 
 RASA_PORT, ACTION_PORT = 15005, 15055
+# Origins allowed to use the web chat in tests: the demo page on the Rasa server and a routed "shop" page
+# embedding the widget (test_webchat_browser.py).
+WEBCHAT_EMBED_ORIGIN = "http://localhost:15080"
+WEBCHAT_ORIGINS = f"http://127.0.0.1:{RASA_PORT},{WEBCHAT_EMBED_ORIGIN}"
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +53,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory, agent_telegram: FakeTelegr
         f"    secret: '{agent_webhook.secret}'\n", encoding="utf-8")
     config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
                           log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers)
+    config.extra_env["WEBCHAT_ORIGINS"] = WEBCHAT_ORIGINS
+    # Hermetic: Telegram/WhatsApp credentials in the developer's shell must not switch those channels on
+    # here (their own tests start servers with fakes), and replay state lives in the temp folder.
+    config.extra_env.update({"TELEGRAM_BOT_TOKEN": "", "WHATSAPP_ACCESS_TOKEN": "", "WHATSAPP_APP_SECRET": "",
+                             "CHANNEL_STATE_DB": str(work / "channels.db")})
+    config.cors = cors_pattern(parse_origins(WEBCHAT_ORIGINS))
     running = AssistantServers(config).start(timeout=240)
     yield running
     running.stop()

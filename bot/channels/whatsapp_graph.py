@@ -1,0 +1,118 @@
+"""Sending messages through the WhatsApp Cloud API (``POST {base}/{phone-number-id}/messages``).
+
+429 and 5xx answers and network errors are retried with exponential backoff, honouring ``Retry-After``;
+other 4xx answers (bad token, outside the 24-hour window, invalid message) are logged and not retried.
+Sending never raises: a failure is logged and reported as ``False``.
+"""
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE_URL = "https://graph.facebook.com/v21.0"
+
+
+def retry_after_seconds(value: Optional[str], now: Optional[float] = None) -> Optional[float]:
+    """A ``Retry-After`` header (seconds or an HTTP date) in seconds from now; None when absent/invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment is None:
+        return None
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+
+
+def _masked(to: Any) -> str:
+    """A recipient for the logs: only the last 4 digits of the phone number."""
+    text = str(to or "")
+    return "…" + text[-4:] if len(text) > 4 else text
+
+
+def _graph_error(reply: httpx.Response) -> str:
+    """The Graph API error message and code of a failed request, for the logs."""
+    try:
+        error = reply.json().get("error") or {}
+    except ValueError:
+        return reply.text[:200]
+    if not isinstance(error, dict):
+        return str(error)[:200]
+    return f"{error.get('message', '')} (code {error.get('code', '?')})"[:300]
+
+
+class GraphClient:
+    """Posts message bodies for one business phone number, with retries."""
+
+    def __init__(self, access_token: str, phone_number_id: str, base_url: str = DEFAULT_API_BASE_URL, *,
+                 max_attempts: int = 5, base_delay: float = 0.5, max_delay: float = 60.0, timeout: float = 15.0,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+        self.url = f"{(base_url or DEFAULT_API_BASE_URL).rstrip('/')}/{phone_number_id}/messages"
+        self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json"}
+        self.max_attempts = max(1, max_attempts)
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.timeout = timeout
+        self._sleep = sleep
+        self._client: Optional[httpx.AsyncClient] = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            self._client = httpx.AsyncClient(timeout=self.timeout)
+        return self._client
+
+    def backoff(self, attempt: int, retry_after: Optional[float] = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based): doubling from ``base_delay``,
+        at least ``Retry-After``, at most ``max_delay``."""
+        delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return max(delay, retry_after) if retry_after is not None else delay
+
+    async def send(self, message: Dict[str, Any]) -> bool:
+        """Post one message; True once the Cloud API accepted it."""
+        kind, to = message.get("type"), _masked(message.get("to"))
+        for attempt in range(1, self.max_attempts + 1):
+            retry_after: Optional[float] = None
+            try:
+                reply = await self._http().post(self.url, json=message, headers=self._headers)
+            except httpx.HTTPError as error:
+                problem = f"{type(error).__name__}: {error}"
+            else:
+                if reply.status_code < 300:
+                    return True
+                problem = f"HTTP {reply.status_code}: {_graph_error(reply)}"
+                if reply.status_code != 429 and reply.status_code < 500:
+                    logger.error("whatsapp: %s message to %s refused, not retried: %s", kind, to, problem)
+                    return False
+                retry_after = retry_after_seconds(reply.headers.get("Retry-After"))
+            if attempt == self.max_attempts:
+                break
+            if retry_after is not None and retry_after > self.max_delay:
+                logger.error("whatsapp: %s message to %s: asked to wait %.0f s (%s); giving up", kind, to,
+                             retry_after, problem)
+                return False
+            delay = self.backoff(attempt, retry_after)
+            logger.warning("whatsapp: %s message to %s failed (%s); retry %d/%d in %.1f s", kind, to, problem,
+                           attempt, self.max_attempts - 1, delay)
+            await self._sleep(delay)
+        logger.error("whatsapp: %s message to %s not delivered after %d attempts: %s", kind, to,
+                     self.max_attempts, problem)
+        return False
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -1,0 +1,1 @@
+"""Local fakes of the messaging platforms the channels talk to."""
