@@ -1,13 +1,21 @@
-"""``python -m bot.rasa_runtime <rasa arguments>``: Rasa's CLI with one performance fix for Rasa 3.6.
+"""``python -m bot.rasa_runtime <rasa arguments>``: Rasa's CLI with two fixes for Rasa 3.6.
 
-Rasa 3.6 validates every action-server response with ``jsonschema.validate()``, which re-checks the
+1. Start-up order: Rasa opens its port (REST, socket.io, webhooks) only once the action server answers
+   its health check, so a customer who reconnects the moment Rasa is back (the web chat does) never
+   loses a reply to "Couldn't connect to the action server".
+2. Performance: Rasa 3.6 validates every action-server response with ``jsonschema.validate()``, which re-checks the
 *schema itself* on each call; profiling showed that to be ~40 % of the Rasa server's CPU time on a turn
 that runs a custom action. The fix validates against the same schema with a validator built once, and
 raises the same ``ValidationError`` (best match, same message suffix) for an invalid response.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 import sys
+import time
+import urllib.request
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
@@ -40,11 +48,55 @@ def validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
     raise error
 
 
+logger = logging.getLogger(__name__)
+ACTION_WAIT_SECONDS = float(os.environ.get("ACTION_SERVER_WAIT_SECONDS", "180"))
+
+
+def action_health_url(webhook_url: str) -> str:
+    """``http://host:5055/webhook`` -> ``http://host:5055/health``."""
+    base = webhook_url.rstrip("/")
+    base = base[: -len("/webhook")] if base.endswith("/webhook") else base
+    return f"{base}/health"
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - the configured action server
+            return reply.status == 200
+    except OSError:
+        return False
+
+
+async def wait_for_action_server(webhook_url: str, timeout: float = ACTION_WAIT_SECONDS) -> bool:
+    """Poll the action server's health until it answers (True) or ``timeout`` passes (False, logged)."""
+    url, deadline = action_health_url(webhook_url), time.monotonic() + timeout
+    loop = asyncio.get_running_loop()
+    while time.monotonic() < deadline:
+        if await loop.run_in_executor(None, _healthy, url):
+            return True
+        await asyncio.sleep(0.5)
+    logger.warning("action server at %s not answering after %.0f s; starting anyway", url, timeout)
+    return False
+
+
+def _load_agent_then_wait_for_actions(original: Any) -> Any:
+    async def load(model_path: Any, endpoints: Any, remote_storage: Any, app: Any, loop: Any) -> Any:
+        agent = await original(model_path, endpoints, remote_storage, app, loop)
+        action = getattr(endpoints, "action", None) if endpoints else None
+        if action is not None and getattr(action, "url", None):
+            await wait_for_action_server(action.url)
+        return agent
+
+    return load
+
+
 def apply() -> None:
-    """Install the fix into the running Rasa process."""
+    """Install both fixes into the running Rasa process."""
+    import rasa.core.run
     from rasa.core.actions.action import RemoteAction
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    rasa.core.run.load_agent_on_start = _load_agent_then_wait_for_actions(rasa.core.run.load_agent_on_start)
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -38,3 +38,16 @@ def test_apply_installs_the_replacement():
         assert RemoteAction._validate_action_result is rasa_runtime.validate_action_result
     finally:
         RemoteAction._validate_action_result = original
+
+
+def test_action_health_url_is_derived_from_the_webhook_url():
+    from bot.rasa_runtime import action_health_url
+    assert action_health_url("http://127.0.0.1:5055/webhook") == "http://127.0.0.1:5055/health"
+    assert action_health_url("http://actions:5055/webhook/") == "http://actions:5055/health"
+    assert action_health_url("http://actions:5055") == "http://actions:5055/health"
+
+
+@pytest.mark.asyncio
+async def test_waiting_for_an_absent_action_server_gives_up_after_the_timeout():
+    from bot.rasa_runtime import wait_for_action_server
+    assert await wait_for_action_server("http://127.0.0.1:9/webhook", timeout=0.6) is False
