@@ -8,11 +8,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from nlu.normalizer import normalize
 from nlu.sentiment import Mood, detect_mood
 
 from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
-from actions.kb_answer import URGENT_ARTICLES, answer_with_article
+from actions.kb_answer import URGENT_ARTICLES, ActionKbAnswer, answer_with_article
 from actions.report_form import start_report
 from actions.reporting.reading import RUPIAH_WORDS
 from actions.retrieval import retriever, search
@@ -40,6 +41,17 @@ def asset_kind(tracker: Tracker) -> Optional[str]:
     return None
 
 
+_HOW_TO = re.compile(r"^(?:\w+\s+){0,3}?(cara|gimana cara|bagaimana cara|langkah|tutorial|panduan|mau|ingin|pengen)\b")
+_TROUBLE = re.compile(r"\b(gagal|belum|tidak masuk|nyangkut|pending|tertahan|hilang|ilang|error|ditolak|terpotong|"
+                      r"kepotong|salah|lama|kenapa|kok|raib|tidak sampai|dibatalkan|batal|refund|kembali)\b")
+
+
+def is_how_to_question(text: str) -> bool:
+    """"cara deposit rupiah", "mau wd ke bank jago": asking how, not reporting that something went wrong."""
+    plain = normalize(text)
+    return bool(_HOW_TO.match(plain)) and not _TROUBLE.search(plain)
+
+
 class ActionReportProblem(Action):
     """Acknowledge a reported deposit/withdrawal problem and give the matching guide."""
 
@@ -48,6 +60,9 @@ class ActionReportProblem(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
+        if is_how_to_question(latest_user_text(tracker)):
+            # The classifier heard "deposit"/"wd", but the customer asks how to do it: answer, no report.
+            return await ActionKbAnswer().run(dispatcher, tracker, domain)
         kb = retriever()
         intent = latest_intent(tracker) or "report_withdrawal_problem"
         idr_article, crypto_article = PROBLEM_ARTICLES.get(intent, PROBLEM_ARTICLES["report_withdrawal_problem"])

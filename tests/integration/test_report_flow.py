@@ -184,3 +184,10 @@ def test_knowledge_question_in_the_middle_is_answered_and_the_form_goes_on(clien
         "Contoh: \"Rp 1.500.000\", \"1,5 jt\", atau \"100 USDT\".")
     assert not slots(client, sender)["report_failures"]
     assert "Kapan transaksinya" in say(client, sender, "1,5 jt")
+
+
+def test_a_how_to_question_read_as_a_report_gets_the_article_and_no_form(client, sender):
+    replies = client.send(sender, "cara deposit rupiah")
+    assert slots(client, sender)["kb_article"] == "deposit-rupiah"
+    assert client.tracker(sender).get("active_loop", {}).get("name") in (None, "")
+    assert payloads(replies)[-2:] == ["/affirm", "/deny"]
