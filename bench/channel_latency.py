@@ -46,23 +46,27 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
         time.sleep(0.002)
 
 
+def timed_webhook(url: str, body: bytes, headers: Dict[str, str], replies: Callable[[], int]) -> Tuple[float, float]:
+    """POST one webhook; (acknowledgement, first reply at the fake platform) in ms."""
+    before = replies()
+    start = time.perf_counter()
+    answer = requests.post(url, data=body, timeout=30, headers={"Content-Type": "application/json", **headers})
+    ack = time.perf_counter() - start
+    answer.raise_for_status()
+    wait_until(lambda: replies() > before)
+    return ack * 1000, (time.perf_counter() - start) * 1000
+
+
 def telegram_round(servers: AssistantServers, api: FakeBotAPI, chat: int, text: str) -> Tuple[float, float]:
     """(acknowledgement, first reply) in ms for one webhook update."""
-    before = len(api.messages(chat))
     body = json.dumps(build.text_update(api.next_update_id(), chat, text)).encode()
-    start = time.perf_counter()
-    reply = requests.post(f"{servers.config.rasa_url}/webhooks/telegram/webhook", data=body, timeout=30,
-                          headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
-    ack = time.perf_counter() - start
-    reply.raise_for_status()
-    wait_until(lambda: len(api.messages(chat)) > before)
-    return ack * 1000, (time.perf_counter() - start) * 1000
+    return timed_webhook(f"{servers.config.rasa_url}/webhooks/telegram/webhook", body,
+                         {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}, lambda: len(api.messages(chat)))
 
 
 def whatsapp_round(servers: AssistantServers, graph: FakeGraph, wa_id: str, number: int,
                    text: str) -> Tuple[float, float]:
     """(acknowledgement, first reply) in ms for one signed webhook."""
-    before = len(graph.messages_to(wa_id))
     message = {"from": wa_id, "id": f"wamid.bench.{wa_id}.{number}", "timestamp": str(int(time.time())),
                "type": "text", "text": {"body": text}}
     value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "6281100000000",
@@ -71,13 +75,8 @@ def whatsapp_round(servers: AssistantServers, graph: FakeGraph, wa_id: str, numb
     body = json.dumps({"object": "whatsapp_business_account",
                        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}]}).encode()
     signature = "sha256=" + hmac.new(WHATSAPP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    start = time.perf_counter()
-    reply = requests.post(f"{servers.config.rasa_url}/webhooks/whatsapp/webhook", data=body, timeout=30,
-                          headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature})
-    ack = time.perf_counter() - start
-    reply.raise_for_status()
-    wait_until(lambda: len(graph.messages_to(wa_id)) > before)
-    return ack * 1000, (time.perf_counter() - start) * 1000
+    return timed_webhook(f"{servers.config.rasa_url}/webhooks/whatsapp/webhook", body,
+                         {"X-Hub-Signature-256": signature}, lambda: len(graph.messages_to(wa_id)))
 
 
 def main() -> int:

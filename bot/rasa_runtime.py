@@ -15,13 +15,14 @@ import logging
 import os
 import sys
 import time
-import urllib.request
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
+
+from bot.servers import http_ok
 
 
 @lru_cache(maxsize=1)
@@ -59,20 +60,12 @@ def action_health_url(webhook_url: str) -> str:
     return f"{base}/health"
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - the configured action server
-            return reply.status == 200
-    except OSError:
-        return False
-
-
 async def wait_for_action_server(webhook_url: str, timeout: float = ACTION_WAIT_SECONDS) -> bool:
     """Poll the action server's health until it answers (True) or ``timeout`` passes (False, logged)."""
     url, deadline = action_health_url(webhook_url), time.monotonic() + timeout
     loop = asyncio.get_running_loop()
     while time.monotonic() < deadline:
-        if await loop.run_in_executor(None, _healthy, url):
+        if await loop.run_in_executor(None, http_ok, url):
             return True
         await asyncio.sleep(0.5)
     logger.warning("action server at %s not answering after %.0f s; starting anyway", url, timeout)
