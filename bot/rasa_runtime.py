@@ -1,8 +1,10 @@
 """``python -m bot.rasa_runtime <rasa arguments>``: Rasa's CLI with two fixes for Rasa 3.6.
 
-1. Start-up order: Rasa opens its port (REST, socket.io, webhooks) only once the action server answers
-   its health check, so a customer who reconnects the moment Rasa is back (the web chat does) never
-   loses a reply to "Couldn't connect to the action server".
+1. Start-up order: Rasa opens its port (REST, socket.io, webhooks) only once the model is warmed up
+   (one parse) and the action server answers its health check, so a customer who reconnects the moment
+   Rasa is back (the web chat does) neither waits out TensorFlow's first-inference set-up (which blocks
+   the event loop long enough for socket.io clients to drop and miss their reply) nor loses a reply to
+   "Couldn't connect to the action server".
 2. Performance: Rasa 3.6 validates every action-server response with ``jsonschema.validate()``, which re-checks the
 *schema itself* on each call; profiling showed that to be ~40 % of the Rasa server's CPU time on a turn
 that runs a custom action. The fix validates against the same schema with a validator built once, and
@@ -72,9 +74,22 @@ async def wait_for_action_server(webhook_url: str, timeout: float = ACTION_WAIT_
     return False
 
 
+async def warm_up(agent: Any) -> None:
+    """Run one parse before the port opens: the first inference builds TensorFlow's graph, which blocks
+    the event loop for seconds (long enough for a socket.io client to time out and miss its reply)."""
+    started = time.monotonic()
+    try:
+        await agent.parse_message("halo")
+    except Exception:  # noqa: BLE001 - a failed warm-up must not stop the server
+        logger.exception("model warm-up failed")
+        return
+    logger.info("model warmed up in %.1f s", time.monotonic() - started)
+
+
 def _load_agent_then_wait_for_actions(original: Any) -> Any:
     async def load(model_path: Any, endpoints: Any, remote_storage: Any, app: Any, loop: Any) -> Any:
         agent = await original(model_path, endpoints, remote_storage, app, loop)
+        await warm_up(agent)
         action = getattr(endpoints, "action", None) if endpoints else None
         if action is not None and getattr(action, "url", None):
             await wait_for_action_server(action.url)
