@@ -216,8 +216,13 @@ class OriginCheckingEngineIO(engineio.AsyncServer):
         kwargs["cors_allowed_origins"] = []
         super().__init__(*args, **kwargs)
         self.allowed_origins = tuple(allowed_origins)
+        self.ready = False   # set once the server has started; until then clients are asked to retry
 
     async def handle_request(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        if not self.ready:
+            # A web chat that reconnects the moment a restarted server accepts connections would
+            # otherwise get a session whose replies never arrive; 503 makes it retry a moment later.
+            return response.json({"error": "starting"}, status=503)
         origin = request.headers.get("origin")
         if not origin_allowed(origin, self.allowed_origins, request.headers.get("host")):
             _log_refused(str(origin))
@@ -258,6 +263,10 @@ class SafeSocketIOInput(SocketIOInput):
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @socketio_webhook.listener("after_server_start")
+        async def accept_connections(*_: Any) -> None:
+            sio.eio.ready = True
 
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:

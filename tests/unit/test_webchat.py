@@ -222,3 +222,14 @@ def test_the_widget_never_parses_message_text_as_html():
                  "setAttribute(\"href\"", "javascript:"):
         assert sink not in code, sink
     assert 'rel = "noopener noreferrer"' in code and "textContent" in code
+
+
+async def test_engineio_asks_clients_to_retry_until_the_server_has_started():
+    from types import SimpleNamespace
+
+    from bot.channels.socketio import OriginCheckingEngineIO
+    engine = OriginCheckingEngineIO(async_mode="sanic", allowed_origins=["http://127.0.0.1:5005"])
+    request = SimpleNamespace(headers={"origin": "http://evil.example", "host": "127.0.0.1:5005"})
+    assert (await engine.handle_request(request)).status == 503       # still starting: retry later
+    engine.ready = True
+    assert (await engine.handle_request(request)).status == 403       # started: the origin check applies
