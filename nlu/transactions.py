@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from nlu.addresses import NETWORK_FAMILIES, base58_decode
 from nlu.amounts import find_amounts
-from nlu.entities import SpanSet, extract_entities
+from nlu.entities import Entity, SpanSet, extract_entities
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
 _HEX_TXID = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
@@ -93,9 +93,10 @@ class BankAccount:
         return " ".join(part for part in (self.bank, f"••••{self.last4}" if self.last4 else None) if part)
 
 
-def find_bank_account(text: str) -> Optional[BankAccount]:
-    """Bank name and last 4 account digits in ``text`` (``BCA 1234``, ``rek bca ****5678``)."""
-    entities = extract_entities(text)
+def find_bank_account(text: str, entities: Optional[Sequence[Entity]] = None) -> Optional[BankAccount]:
+    """Bank name and last 4 account digits in ``text`` (``BCA 1234``, ``rek bca ****5678``);
+    ``entities`` are those of ``text`` when the caller already extracted them."""
+    entities = extract_entities(text) if entities is None else entities
     banks = [e.value for e in entities if e.entity == "bank"]
     taken = SpanSet((e.start, e.end) for e in entities if e.entity in ("amount", "txid", "wallet_address"))
     last4, full = None, False

@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import List, Optional, Tuple
 
 from nlu.addresses import NETWORK_FAMILIES, validate_address_for_network
-from nlu.amounts import find_amounts, parse_number
+from nlu.amounts import Amount, find_amounts, parse_number
 from nlu.datetimes import find_when
 from nlu.entities import WALLET_PATTERNS, extract_entities
 from nlu.normalizer import normalize
 from nlu.secrets import REDACTION_PATTERN
-from nlu.transactions import (bank_reference_candidates, check_txid, find_bank_account, txid_attempts,
+from nlu.transactions import (BankAccount, bank_reference_candidates, check_txid, find_bank_account, txid_attempts,
                               txid_candidates)
 
 from actions.reporting import details as d
@@ -98,12 +98,13 @@ def read_problem(text: str) -> Optional[str]:
     return None
 
 
-def read_asset(text: str, entities: list) -> Optional[str]:
-    """``IDR`` or a coin ticker named in the message."""
+def read_asset(text: str, entities: list, amounts: Optional[List[Amount]] = None) -> Optional[str]:
+    """``IDR`` or a coin ticker named in the message (``amounts``: its amounts, when already found)."""
     coins = [e.value for e in entities if e.entity == "coin"]
     if coins:
         return coins[0]
-    currencies = [a.currency for a in find_amounts(text) if a.currency]
+    amounts = list(find_amounts(text)) if amounts is None else amounts
+    currencies = [a.currency for a in amounts if a.currency]
     if currencies:
         return currencies[0]
     if any(e.entity == "bank" for e in entities) or RUPIAH_WORDS.search(normalize(text)):
@@ -111,9 +112,8 @@ def read_asset(text: str, entities: list) -> Optional[str]:
     return None
 
 
-def _read_amount(text: str, ctx: Context, asset: Optional[str],
+def _read_amount(text: str, amounts: List[Amount], ctx: Context, asset: Optional[str],
                  now: datetime) -> Tuple[Optional[Finding], Optional[Issue]]:
-    amounts = list(find_amounts(text))
     if not amounts and ctx.requested == d.AMOUNT:
         when = find_when(text, now)   # "kemarin jam 10": the 10 is an hour, not an amount
         bare = _BARE_NUMBER.search(_mask(text, [(when.start_index, when.end_index)]) if when else text)
@@ -146,7 +146,7 @@ def _read_time(masked: str, now: datetime) -> Tuple[Optional[Finding], Optional[
     return Finding(d.TIME, when.canonical(), when.display()), None
 
 
-def _read_txid(text: str, ctx: Context, network: Optional[str],
+def _read_txid(text: str, account: Optional[BankAccount], ctx: Context, network: Optional[str],
                asset: Optional[str]) -> Tuple[Optional[Finding], Optional[Issue]]:
     for candidate in txid_candidates(text):
         check = check_txid(candidate, network)
@@ -157,7 +157,7 @@ def _read_txid(text: str, ctx: Context, network: Optional[str],
     if ctx.requested != d.TXID:
         return None, None
     if not d.is_crypto(asset):
-        account = find_bank_account(text)   # "BCA 1234567890" is an account number, never kept as a reference
+        # "BCA 1234567890" is an account number, never kept as a reference
         references = [r for r in bank_reference_candidates(text)
                       if not (account and account.bank and account.full_number_given
                               and re.sub(r"\D", "", r).endswith(account.last4 or "-"))]
@@ -200,19 +200,20 @@ def _read_address(text: str, ctx: Context, network: Optional[str]) -> Tuple[List
     return [], None
 
 
-def _read_bank_account(text: str, ctx: Context) -> Tuple[List[Finding], Optional[Issue], Tuple[Optional[str], Optional[str]]]:
-    account = find_bank_account(text)
+def _read_bank_account(account: Optional[BankAccount],
+                       ctx: Context) -> Tuple[List[Finding], Tuple[Optional[str], Optional[str]]]:
+    """A complete bank account (bank + last 4) as a finding, else what is still pending."""
     if account is not None and account.bank is None and ctx.requested != d.BANK_ACCOUNT:
         account = None   # digits alone in another answer (amount, date, reference) are not an account
     bank = (account.bank if account else None) or ctx.pending_bank
     last4 = (account.last4 if account else None) or ctx.pending_last4
     if account is None and ctx.requested != d.BANK_ACCOUNT:
-        return [], None, (ctx.pending_bank, ctx.pending_last4)
+        return [], (ctx.pending_bank, ctx.pending_last4)
     if bank and last4:
         note = "pelanggan mengirim nomor lengkap; hanya 4 digit terakhir disimpan" if account and account.full_number_given else ""
         display = f"{bank} ••••{last4}"
-        return [Finding(d.BANK_ACCOUNT, display, display, note=note)], None, (None, None)
-    return [], None, (bank, last4)
+        return [Finding(d.BANK_ACCOUNT, display, display, note=note)], (None, None)
+    return [], (bank, last4)
 
 
 def read_details(text: str, ctx: Context, now: datetime) -> Tuple[List[Finding], List[Issue], Tuple[Optional[str], Optional[str]]]:
@@ -220,13 +221,15 @@ def read_details(text: str, ctx: Context, now: datetime) -> Tuple[List[Finding],
     findings: List[Finding] = []
     issues: List[Issue] = []
     entities = extract_entities(text)
+    amounts = list(find_amounts(text))
+    account = find_bank_account(text, entities)
     problem = ctx.problem
     if ctx.requested == d.PROBLEM or problem is None or ctx.correcting:
         found = read_problem(text)
         if found:
             findings.append(Finding(d.PROBLEM, found, d.PROBLEM_NAMES[found]))
             problem = found
-    asset = read_asset(text, entities)
+    asset = read_asset(text, entities, amounts)
     if asset:
         findings.append(Finding(d.ASSET, asset, "Rupiah (IDR)" if asset == d.IDR else asset))
     elif ctx.requested == d.ASSET and _CRYPTO_ONLY.match(normalize(text)):
@@ -239,19 +242,19 @@ def read_details(text: str, ctx: Context, now: datetime) -> Tuple[List[Finding],
         network = NATIVE_NETWORKS[asset]
         findings.append(Finding(d.NETWORK, network, network, "inferred", f"jaringan bawaan {asset}"))
     network = network or ctx.network
-    amount, issue = _read_amount(text, ctx, asset, now)
+    amount, issue = _read_amount(text, amounts, ctx, asset, now)
     findings += [amount] if amount else []
     issues += [issue] if issue else []
-    txid, issue = _read_txid(text, ctx, network, asset)
+    txid, issue = _read_txid(text, account, ctx, network, asset)
     findings += [txid] if txid else []
     issues += [issue] if issue else []
     addresses, issue = _read_address(text, ctx, network)
     findings += addresses
     issues += [issue] if issue else []
-    accounts, issue, pending = _read_bank_account(text, ctx)
+    accounts, pending = _read_bank_account(account, ctx)
     findings += accounts
     long_spans = [(e.start, e.end) for e in entities if e.entity in ("amount", "txid", "wallet_address")]
-    long_spans += [(a.start, a.end) for a in find_amounts(text)]
+    long_spans += [(a.start, a.end) for a in amounts]
     time, issue = _read_time(_mask(text, long_spans), now)
     findings += [time] if time else []
     issues += [issue] if issue else []

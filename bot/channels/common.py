@@ -4,6 +4,7 @@ survives a restart, message splitting, settings from the environment, and a clea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -12,7 +13,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Dict, List, Optional, Set, Tuple
+from typing import Any, AsyncIterator, Awaitable, Dict, Hashable, List, Optional, Set, Tuple
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -196,6 +197,26 @@ class IssuedButtons:
 def short_token(prefix: str, payload: str, length: int = 32) -> str:
     """A stable short id standing for a long payload."""
     return prefix + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:length]
+
+
+class ChatQueue:
+    """Messages of one chat are handled one after another, in the order they arrived."""
+
+    def __init__(self) -> None:
+        self._locks: Dict[Hashable, asyncio.Lock] = {}
+        self._waiting: Dict[Hashable, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, chat: Hashable) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(chat, asyncio.Lock())
+        self._waiting[chat] = self._waiting.get(chat, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[chat] -= 1
+            if not self._waiting[chat]:
+                del self._waiting[chat], self._locks[chat]
 
 
 class BackgroundTasks:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import UserMessage
 from telegram.error import Conflict, InvalidToken, TelegramError
 
-from bot.channels.common import APOLOGY, NON_TEXT_REPLY, BackgroundTasks, RequestError, SeenStore, redact_at_entry
+from bot.channels.common import (APOLOGY, NON_TEXT_REPLY, BackgroundTasks, ChatQueue, RequestError, SeenStore,
+                                 redact_at_entry)
 from bot.channels.telegram_buttons import ButtonStore
 from bot.channels.telegram_output import ChannelBot, TelegramOutput, make_bot, typing
 from bot.channels.telegram_updates import CALLBACK, IGNORED, NON_TEXT, START, Incoming, parse_update
@@ -24,26 +25,6 @@ GREET_PAYLOAD = "/greet"                   # one of the assistant's own button p
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT_SECONDS = 25
 MAX_BACKOFF_SECONDS = 30.0
-
-
-class ChatQueue:
-    """Updates of one chat are handled one after another, in the order they arrived."""
-
-    def __init__(self) -> None:
-        self._locks: Dict[int, asyncio.Lock] = {}
-        self._waiting: Dict[int, int] = {}
-
-    @contextlib.asynccontextmanager
-    async def turn(self, chat_id: int) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._waiting[chat_id] -= 1
-            if not self._waiting[chat_id]:
-                del self._waiting[chat_id], self._locks[chat_id]
 
 
 class TelegramRuntime:

@@ -22,7 +22,6 @@ documents and locations get a polite "text only" reply; status callbacks are ign
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
@@ -32,8 +31,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import (APOLOGY, NON_TEXT_REPLY, BackgroundTasks, RequestError, SeenStore, check_body_size,
-                                 disabled_blueprint, redact_at_entry, setting)
+from bot.channels.common import (APOLOGY, NON_TEXT_REPLY, BackgroundTasks, ChatQueue, RequestError, SeenStore,
+                                 check_body_size, disabled_blueprint, redact_at_entry, setting)
 from bot.channels.whatsapp_choices import ChoiceStore
 from bot.channels.whatsapp_graph import DEFAULT_API_BASE_URL, GraphClient
 from bot.channels.whatsapp_messages import choice_messages, choices_from_buttons, image_message, text_messages
@@ -118,7 +117,7 @@ class WhatsAppInput(InputChannel):
         self._seen: Optional[SeenStore] = None
         self._choices: Optional[ChoiceStore] = None
         self._graph: Optional[GraphClient] = None
-        self._locks: Dict[str, Tuple[asyncio.Lock, int]] = {}   # per customer: lock, users
+        self._queue = ChatQueue()
 
     @classmethod
     def name(cls) -> Text:
@@ -197,17 +196,8 @@ class WhatsAppInput(InputChannel):
                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """Handle the messages of one webhook in order (one customer's messages never overlap)."""
         for message in messages:
-            lock, users = self._locks.get(message.sender_id, (asyncio.Lock(), 0))
-            self._locks[message.sender_id] = (lock, users + 1)
-            try:
-                async with lock:
-                    await self.handle(message, on_new_message)
-            finally:
-                lock, users = self._locks[message.sender_id]
-                if users > 1:
-                    self._locks[message.sender_id] = (lock, users - 1)
-                else:
-                    del self._locks[message.sender_id]
+            async with self._queue.turn(message.sender_id):
+                await self.handle(message, on_new_message)
 
     async def handle(self, message: IncomingMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """Pass one message to Rasa (or answer a non-text one directly); the customer always gets a reply."""
