@@ -61,7 +61,8 @@ HUMAN_EXISTING = ("Laporan Anda sudah tercatat dengan nomor tiket {ticket_id} da
                   "Jika ini kendala lain, ceritakan saja, saya bantu catat.")
 
 TICKET_CREATED = ("Terima kasih, laporan Anda sudah diteruskan ke agen kami dengan nomor tiket {ticket_id}. "
-                  "Mohon simpan nomor ini; agen sudah menerima ringkasannya, jadi Anda tidak perlu menjelaskan ulang.")
+                  "Mohon simpan nomor ini; agen sudah menerima ringkasannya, jadi Anda tidak perlu menjelaskan ulang. "
+                  "Balasan agen akan muncul di chat ini.")
 TICKET_IN_HOURS = "Agen kami akan menghubungi Anda paling lambat {due}."
 TICKET_OUT_OF_HOURS = ("Saat ini di luar jam operasional agen ({hours}). Laporan Anda sudah masuk antrean dan "
                        "ditangani begitu agen mulai bertugas, paling lambat {due}.")
@@ -83,3 +84,53 @@ SECRET_STEPS = (
     "2. Jika kata sandi atau OTP terlanjur dibagikan, ganti kata sandi dan reset 2FA sekarang.\n"
     "3. Jangan bagikan ke siapa pun lagi, termasuk yang mengaku staf kami.\n"
     "Jika ada transaksi yang tidak Anda kenali, agen kami siap membantu.")
+
+
+# --- live handoff (bot.handoff): the customer while an agent holds the conversation -------------------------
+
+HANDOFF_WAITING_IN_HOURS = (
+    "Pesan Anda sudah saya teruskan ke agen bersama laporan {ticket_id}. Agen akan membalas langsung di chat ini, "
+    "paling lambat {due}. Selama menunggu, saya tidak membalas dulu agar tidak membingungkan; ketik \"kembali ke "
+    "bot\" jika ingin bertanya hal lain kepada saya.")
+HANDOFF_WAITING_OUT_OF_HOURS = (
+    "Pesan Anda sudah saya teruskan ke agen bersama laporan {ticket_id}. Saat ini di luar jam operasional agen "
+    "({hours}); agen akan membalas di chat ini begitu bertugas, paling lambat {due}. Ketik \"kembali ke bot\" jika "
+    "ingin bertanya hal lain kepada saya sambil menunggu.")
+HANDOFF_WITH_AGENT = ("Pesan Anda sudah diteruskan ke {agent}; balasannya akan muncul di chat ini. Ketik "
+                      "\"kembali ke bot\" jika ingin kembali ke asisten virtual.")
+HANDOFF_CLAIMED = "{agent} sedang menangani laporan Anda ({ticket_id}). Balasannya akan muncul di chat ini."
+HANDOFF_UNCLAIMED = (
+    "Mohon maaf, agen kami belum sempat mengambil laporan {ticket_id} karena antrean sedang panjang. Tiket Anda "
+    "tetap terbuka dan akan dibalas di chat ini, paling lambat {due}. Ketik \"kembali ke bot\" jika ingin "
+    "bertanya hal lain kepada asisten virtual sambil menunggu.")
+HANDOFF_LEFT = ("Baik, Anda kembali dilayani asisten virtual. Laporan {ticket_id} saya tutup dan agen sudah "
+                "diberi tahu. Jika nanti masih perlu agen, tulis saja \"hubungi agen\". Ada yang bisa saya bantu?")
+HANDOFF_RESOLVED = ("{agent} telah menyelesaikan laporan {ticket_id}. Terima kasih sudah menunggu; mulai sekarang "
+                    "asisten virtual kembali melayani Anda.")
+AGENT_SAYS = "{agent}:\n{text}"
+AGENT_LABEL = "Agen {name}"
+
+CSAT_QUESTION = ("Seberapa puas Anda dengan bantuan agen untuk laporan {ticket_id}? Pilih 1 (tidak puas) sampai "
+                 "5 (sangat puas).")
+CSAT_CHOICES = {5: "5 - Sangat puas", 4: "4 - Puas", 3: "3 - Cukup", 2: "2 - Kurang puas", 1: "1 - Tidak puas"}
+CSAT_THANKS = ("Terima kasih atas penilaiannya! Jika ada saran untuk kami, tulis saja di sini (opsional), "
+               "atau pilih \"Lewati\".")
+CSAT_SORRY = ("Terima kasih sudah jujur, dan mohon maaf pengalaman Anda belum memuaskan. Boleh ceritakan apa yang "
+              "kurang? Masukan Anda kami sampaikan ke tim (opsional, atau pilih \"Lewati\").")
+CSAT_SKIP = "Lewati"
+CSAT_COMMENT_THANKS = "Terima kasih, masukan Anda sudah kami catat. Ada lagi yang bisa saya bantu?"
+CSAT_SKIPPED = "Baik, terima kasih. Ada lagi yang bisa saya bantu?"
+CSAT_ALREADY = "Penilaian untuk laporan {ticket_id} sudah kami terima sebelumnya. Terima kasih!"
+CSAT_CLOSED = "Survei untuk laporan {ticket_id} sudah ditutup. Terima kasih, ada yang bisa saya bantu?"
+
+# --- notes for agents (desks and the CLI) ----------------------------------------------------------------------
+
+NOTE_CLAIMED = "Tiket {ticket_id} diambil oleh {agent}."
+NOTE_CLOSED = "Tiket {ticket_id} diselesaikan oleh {agent}; survei kepuasan dikirim ke pelanggan."
+NOTE_CUSTOMER_LEFT = "Pelanggan memilih kembali ke bot; tiket {ticket_id} ditutup tanpa survei."
+NOTE_UNCLAIMED = "Tiket {ticket_id} belum diambil agen sejak {since}; pelanggan sudah diberi tahu dengan jujur."
+NOTE_RATING = "Penilaian pelanggan untuk {ticket_id}: {rating}/5 ({label})."
+NOTE_COMMENT = "Komentar pelanggan untuk {ticket_id}: {comment}"
+NOTE_UNDELIVERABLE = "Pesan untuk pelanggan ({ticket_id}) TIDAK terkirim: {reason}. Isi pesan: {text}"
+NOTE_SECRET = "(Pelanggan mengirim {what}; bagian itu sudah disamarkan dan pelanggan sudah diperingatkan.)"
+NOTE_BUTTON = "(Pelanggan menekan tombol {payload})"

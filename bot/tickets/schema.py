@@ -1,4 +1,4 @@
-"""Database tables for tickets, their per-day id counters and the notification outbox.
+"""Database tables for tickets, their per-day id counters, the notification outbox and the live handoff.
 
 Created with ``metadata.create_all`` on first use; the same definitions work on SQLite and PostgreSQL.
 Times are stored in UTC and always read back timezone-aware (SQLite has no time-zone type).
@@ -82,3 +82,72 @@ outbox = sa.Table(
     sa.UniqueConstraint("ticket_id", "notifier", name="uq_outbox_ticket_notifier"),
 )
 sa.Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+
+
+# --- live handoff: who holds the conversation, what was said, and what still has to be delivered ----------
+
+handoffs = sa.Table(
+    "handoffs", metadata,
+    sa.Column("ticket_id", sa.String(32), sa.ForeignKey("tickets.id"), primary_key=True),
+    sa.Column("customer_id", sa.String(256), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # waiting | with_agent | resolved | left
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("claimed_at", UtcDateTime, nullable=True),
+    sa.Column("agent_desk", sa.String(64), nullable=True),
+    sa.Column("agent_id", sa.String(128), nullable=True),
+    sa.Column("agent_name", sa.String(128), nullable=True),
+    sa.Column("first_reply_at", UtcDateTime, nullable=True),
+    sa.Column("resolved_at", UtcDateTime, nullable=True),
+    sa.Column("last_customer_at", UtcDateTime, nullable=False),  # WhatsApp's 24-hour window starts here
+    sa.Column("notice_sent_at", UtcDateTime, nullable=True),  # "the agent will reply here" (once)
+    sa.Column("unclaimed_notice_at", UtcDateTime, nullable=True),  # "no agent yet" (once)
+    sa.Column("survey", sa.String(16), nullable=False, default="none"),  # none | asked | comment | done | expired
+    sa.Column("survey_sent_at", UtcDateTime, nullable=True),
+    sa.Column("rating", sa.Integer, nullable=True),
+    sa.Column("rated_at", UtcDateTime, nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+)
+sa.Index("ix_handoffs_customer_state", handoffs.c.customer_id, handoffs.c.state)
+sa.Index("ix_handoffs_state_created", handoffs.c.state, handoffs.c.created_at)
+
+handoff_messages = sa.Table(
+    "handoff_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.String(32), sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("direction", sa.String(16), nullable=False),  # to_agent | to_customer
+    sa.Column("author", sa.String(128), nullable=False),  # "customer", the agent's name, or "system"
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("buttons", sa.JSON, nullable=False),  # [[title, payload], ...] for the customer's channel
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("dedupe_key", sa.String(256), nullable=True, unique=True),  # e.g. a desk's update id
+)
+sa.Index("ix_handoff_messages_ticket", handoff_messages.c.ticket_id, handoff_messages.c.id)
+
+message_outbox = sa.Table(
+    "handoff_outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.Integer, sa.ForeignKey("handoff_messages.id"), nullable=False),
+    sa.Column("target", sa.String(64), nullable=False),  # "customer" or a desk name
+    sa.Column("status", sa.String(16), nullable=False),  # pending | sent | failed | undeliverable
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("locked_until", UtcDateTime, nullable=True),
+    sa.Column("lease_token", sa.String(64), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("message_id", "target", name="uq_handoff_outbox_message_target"),
+)
+sa.Index("ix_handoff_outbox_due", message_outbox.c.status, message_outbox.c.next_attempt_at)
+
+# A desk's own ids for a ticket ("msg:812" in the Telegram group, "topic:77", "conversation:19" in Chatwoot),
+# so an agent's reply or a desk webhook finds its ticket.
+desk_links = sa.Table(
+    "desk_links", metadata,
+    sa.Column("desk", sa.String(64), primary_key=True),
+    sa.Column("ref", sa.String(128), primary_key=True),
+    sa.Column("ticket_id", sa.String(32), sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+sa.Index("ix_desk_links_ticket", desk_links.c.ticket_id, desk_links.c.desk)

@@ -92,20 +92,40 @@ def next_opening(at: datetime, hours: Optional[OperatingHours] = None) -> dateti
     return hours.window(local.date() + timedelta(days=1))[0]
 
 
-def sla_due(created_at: datetime, priority: str, hours: Optional[OperatingHours] = None) -> datetime:
-    """When an agent must have answered: the priority's target counted in operating time only (WIB).
+def add_operating_time(start: datetime, duration: timedelta, hours: Optional[OperatingHours] = None) -> datetime:
+    """The moment ``duration`` of operating time after ``start`` (WIB); time off duty does not count.
 
-    Targets: urgent 1 h, high 4 h, normal 24 h. The result is inside operating hours or exactly at a
-    closing time (a target that ends with the shift is due at closing, not at the next opening).
+    The result is inside operating hours or exactly at a closing time (a span that ends with the shift ends
+    at closing, not at the next opening).
     """
-    if priority not in RESPONSE_TARGETS:
-        raise ValueError(f"priority must be one of {', '.join(RESPONSE_TARGETS)}; got {priority!r}")
     hours = hours or configured_hours()
-    remaining = RESPONSE_TARGETS[priority]
-    clock = next_opening(created_at, hours)
+    remaining = duration
+    clock = next_opening(start, hours)
     while True:
         closes = hours.window(clock.date())[1]
         if remaining <= closes - clock:
             return clock + remaining
         remaining -= closes - clock
         clock = hours.window(clock.date() + timedelta(days=1))[0]
+
+
+def operating_time_between(start: datetime, end: datetime, hours: Optional[OperatingHours] = None) -> timedelta:
+    """How much operating time passes from ``start`` to ``end`` (zero when ``end`` is not later)."""
+    hours = hours or configured_hours()
+    clock, end = next_opening(start, hours), _in_wib(end)
+    total = timedelta(0)
+    while clock < end:
+        closes = hours.window(clock.date())[1]
+        total += min(closes, end) - clock
+        clock = hours.window(clock.date() + timedelta(days=1))[0]
+    return total
+
+
+def sla_due(created_at: datetime, priority: str, hours: Optional[OperatingHours] = None) -> datetime:
+    """When an agent must have answered: the priority's target counted in operating time only (WIB).
+
+    Targets: urgent 1 h, high 4 h, normal 24 h (see :func:`add_operating_time`).
+    """
+    if priority not in RESPONSE_TARGETS:
+        raise ValueError(f"priority must be one of {', '.join(RESPONSE_TARGETS)}; got {priority!r}")
+    return add_operating_time(created_at, RESPONSE_TARGETS[priority], hours)

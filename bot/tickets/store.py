@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.tickets.database import Database, connect
 from bot.tickets.ids import allocate_ticket_id
+from bot.handoff.store import open_handoff
 from bot.tickets.model import WIB, Ticket, TicketDraft
 from bot.tickets.outbox import Outbox, enqueue
 from bot.tickets.records import draft_columns, ticket_from_row
@@ -75,6 +76,7 @@ class TicketStore:
             id=ticket.id, status=ticket.status, created_at=ticket.created_at, sla_due_at=ticket.sla_due_at,
             **draft_columns(draft)))
         enqueue(connection, ticket.id, notifier_names, created_at)
+        open_handoff(connection, ticket.id, draft.customer_id, draft.channel, created_at)
         return ticket
 
     def _open_by_dedupe_key(self, dedupe_key: str) -> Optional[Ticket]:

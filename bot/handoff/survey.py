@@ -1,0 +1,84 @@
+"""CSAT survey buttons: the payloads they send, and reading a customer's answer (a tap or a typed digit)."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from actions import copy
+
+RATE_INTENT, SKIP_INTENT = "csat", "csat_skip"
+TICKET_ID = re.compile(r"CS-\d{8}-\d{4,6}")
+_PAYLOAD = re.compile(r"^/(csat|csat_skip)(\{.{0,120}\})$")
+_TYPED_RATING = re.compile(r"^\s*([1-5])(?:\s*(?:/\s*5|bintang|⭐+))?\s*[.!]?\s*$", re.IGNORECASE)
+_SKIP_WORDS = re.compile(r"^\s*(lewati|skip|tidak ada|gak ada|ga ada|nggak ada|tidak|gak|ga|no)\s*[.!]?\s*$",
+                         re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SurveyAnswer:
+    """A tap on a survey button: a rating (1–5) or "skip", for one ticket."""
+
+    ticket_id: str
+    rating: Optional[int] = None  # None: skip the comment
+
+    @property
+    def skip(self) -> bool:
+        return self.rating is None
+
+
+def rating_payload(ticket_id: str, rating: int) -> str:
+    """``/csat{"ticket":"CS-20261202-0001","rating":"5"}``."""
+    return f"/{RATE_INTENT}" + json.dumps({"ticket": ticket_id, "rating": str(rating)}, separators=(",", ":"))
+
+
+def skip_payload(ticket_id: str) -> str:
+    """``/csat_skip{"ticket":"CS-20261202-0001"}``."""
+    return f"/{SKIP_INTENT}" + json.dumps({"ticket": ticket_id}, separators=(",", ":"))
+
+
+def rating_buttons(ticket_id: str) -> Tuple[Tuple[str, str], ...]:
+    """The five rating buttons, best first."""
+    return tuple((copy.CSAT_CHOICES[rating], rating_payload(ticket_id, rating)) for rating in (5, 4, 3, 2, 1))
+
+
+def skip_button(ticket_id: str) -> Tuple[str, str]:
+    """The "Lewati" button under the comment invitation."""
+    return copy.CSAT_SKIP, skip_payload(ticket_id)
+
+
+def parse_payload(text: str) -> Optional[SurveyAnswer]:
+    """A survey button's payload, or None for anything else (including malformed or forged shapes)."""
+    match = _PAYLOAD.match(text.strip())
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(2))
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("ticket"), str) or \
+            not TICKET_ID.fullmatch(data["ticket"]):
+        return None
+    if match.group(1) == SKIP_INTENT:
+        return SurveyAnswer(data["ticket"]) if set(data) == {"ticket"} else None
+    rating = data.get("rating")
+    if set(data) != {"ticket", "rating"} or not isinstance(rating, str) or rating not in "12345" or len(rating) != 1:
+        return None
+    return SurveyAnswer(data["ticket"], int(rating))
+
+
+def is_survey_payload(text: str) -> bool:
+    """Whether ``text`` has the shape of a survey payload at all (valid or not): never for the bot's NLU."""
+    return text.strip().startswith((f"/{RATE_INTENT}{{", f"/{SKIP_INTENT}{{"))
+
+
+def typed_rating(text: str) -> Optional[int]:
+    """A rating typed instead of tapped: ``5``, ``4/5``, ``3 bintang``."""
+    match = _TYPED_RATING.match(text)
+    return int(match.group(1)) if match else None
+
+
+def typed_skip(text: str) -> bool:
+    """"lewati", "skip", "tidak ada": no comment."""
+    return bool(_SKIP_WORDS.match(text))
