@@ -13,6 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.tickets import (WIB, OutboxWorker, Ticket, TicketStore, TranscriptLine, declared_notifier_names,
                          load_notifiers, open_store, within_operating_hours)
+from bot.desks.config import declared_desk_names, load_desks
+from bot.handoff.service import HandoffService
+from bot.handoff.store import HandoffStore
 from nlu.secrets import redact
 from nlu.sentiment import detect_mood
 
@@ -33,18 +36,25 @@ def ticket_store() -> TicketStore:
 
 
 @lru_cache(maxsize=1)
+def handoff_service() -> HandoffService:
+    """Handoff operations on the same ticket database (the desks record their ids for new tickets)."""
+    store = ticket_store()
+    return HandoffService(HandoffStore(store.database), store, declared_desk_names())
+
+
+@lru_cache(maxsize=1)
 def outbox_worker() -> OutboxWorker:
-    """The background worker delivering agent notifications (started once per process)."""
-    worker = OutboxWorker(ticket_store(), load_notifiers())
+    """The background worker announcing new tickets to notifiers and agent desks (started once per process)."""
+    worker = OutboxWorker(ticket_store(), {**load_notifiers(), **load_desks(handoff_service())})
     worker.start()
     return worker
 
 
 @lru_cache(maxsize=1)
 def notifier_names() -> List[str]:
-    """Every notifier in the configuration, configured or not: an unconfigured one keeps its
-    notifications waiting in the outbox instead of losing them."""
-    return declared_notifier_names()
+    """Every notifier and desk in the configuration, configured or not: an unconfigured one keeps its
+    announcements waiting in the outbox instead of losing them."""
+    return list(dict.fromkeys(declared_notifier_names() + declared_desk_names()))
 
 
 def session_events(tracker: Tracker) -> List[Dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The customer asks for a human agent: say when agents work, then collect the details for them."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,8 +12,15 @@ from nlu.sentiment import detect_mood
 
 from actions import copy
 from actions.conversation import latest_user_text
+from actions.handoff import ticket_store
 from actions.report_form import start_report
 from actions.reporting.reading import read_problem
+
+
+def ticket_still_open(ticket_id: str) -> bool:
+    """Whether the ticket the conversation was handed over with is still open (an agent may have closed it)."""
+    ticket = ticket_store().get(ticket_id)
+    return ticket is not None and ticket.status == "open"
 
 
 class ActionRequestHuman(Action):
@@ -25,7 +33,7 @@ class ActionRequestHuman(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         text = latest_user_text(tracker)
         existing = tracker.get_slot("handoff_ticket")
-        if existing:
+        if existing and await asyncio.to_thread(ticket_still_open, existing):
             dispatcher.utter_message(text=copy.HUMAN_EXISTING.format(ticket_id=existing))
             return []
         empathy = copy.EMPATHY.get(detect_mood(text))

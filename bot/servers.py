@@ -41,6 +41,7 @@ class ServerConfig:
                                 or f"sqlite:///{ROOT / 'var' / 'tickets.db'}")
     notifiers_config: Path = field(default_factory=lambda: Path(os.environ.get("NOTIFIERS_CONFIG")
                                                                  or ROOT / "notifiers.yml"))
+    desks_config: Path = field(default_factory=lambda: Path(os.environ.get("DESKS_CONFIG") or ROOT / "desks.yml"))
     log_dir: Path = ROOT / "var"
     credentials: Path = ROOT / "credentials.yml"
     cors: str = field(default_factory=webchat_cors)   # the web chat origins, not "*"
@@ -100,7 +101,8 @@ class AssistantServers:
         log = open(self.config.log_dir / f"{name}-{self.config.rasa_port}.log", "wb")  # noqa: SIM115
         self._logs.append(log)
         env = child_env()
-        env.update({"TICKETS_DB_URL": self.config.tickets_db_url, "NOTIFIERS_CONFIG": str(self.config.notifiers_config)})
+        env.update({"TICKETS_DB_URL": self.config.tickets_db_url, "NOTIFIERS_CONFIG": str(self.config.notifiers_config),
+                    "DESKS_CONFIG": str(self.config.desks_config)})
         env["SANIC_HOST"] = self.config.host   # rasa_sdk binds the action server to this interface
         env.update(self.config.extra_env)
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -8,6 +8,7 @@ every channel).
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from asyncio import CancelledError
@@ -19,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import APOLOGY, RequestError, check_body_size, redact_at_entry
+from bot.handoff.runtime import gate, handoff_runtime
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class SafeRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        handle = gate.wrap(on_new_message)   # a conversation held by an agent never reaches the bot
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -69,13 +72,37 @@ class SafeRestInput(InputChannel):
             collector = CollectingOutputChannel()
             # Secrets (seed phrases, keys, passwords, OTPs) never reach the tracker store or the logs.
             text, metadata = redact_at_entry(text, metadata)
+            handled_by_gate = False
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                                 metadata=metadata))
+                handled_by_gate = await handle(UserMessage(text, collector, sender, input_channel=self.name(),
+                                                           metadata=metadata))
             except CancelledError:
                 logger.error("rest channel: handling timed out for sender %s", sender)
             except Exception:  # noqa: BLE001 - the customer must get an answer whatever failed
                 logger.exception("rest channel: failed to handle a message from %s", sender)
+            if handled_by_gate:   # forwarded to the agent: the bot stays silent on purpose
+                return response.json(collector.messages)
             return response.json(collector.messages or [{"recipient_id": sender, "text": APOLOGY}])
+
+        @webhook.route("/messages", methods=["GET"])
+        async def agent_messages(request: Request) -> HTTPResponse:
+            """Agents' messages for a REST conversation (``?sender=<id>&after=<last id seen>``)."""
+            sender = request.args.get("sender", "")
+            try:
+                after = int(request.args.get("after", "0") or 0)
+            except ValueError:
+                return response.json({"error": "'after' must be a whole number"}, status=400)
+            if not sender or len(sender) > MAX_SENDER_CHARS or not sender.isprintable():
+                return response.json({"error": "'sender' is required"}, status=400)
+            try:
+                store = (await asyncio.to_thread(handoff_runtime.get)).service.store
+                found = await asyncio.to_thread(store.delivered_to_customer, sender, max(after, 0))
+            except Exception as error:  # noqa: BLE001 - the ticket database is down
+                logger.error("rest channel: agent messages unavailable: %s", error)
+                return response.json({"error": "agent messages are temporarily unavailable"}, status=503)
+            return response.json({"messages": [
+                {"id": m.id, "ticket_id": m.ticket_id, "author": m.author, "text": m.text,
+                 "buttons": [{"title": t, "payload": p} for t, p in m.buttons],
+                 "created_at": int(m.created_at.timestamp())} for m in found]})
 
         return webhook

@@ -37,6 +37,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import APOLOGY, MAX_BODY_BYTES, RequestError, redact_at_entry
+from bot.handoff.customers import SocketIOSender, customer_senders
+from bot.handoff.runtime import gate
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +260,8 @@ class SafeSocketIOInput(SocketIOInput):
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio   # used by get_output_channel
         namespace = self.namespace
+        handle = gate.wrap(on_new_message)   # a conversation held by an agent never reaches the bot
+        customer_senders.register(self.name(), SocketIOSender(sio, self.bot_message_evt, namespace))
         logger.info("socketio: web chat origins allowed: %s (and the server's own)", ", ".join(self.allowed_origins))
 
         @socketio_webhook.route("/", methods=["GET"])
@@ -294,6 +298,7 @@ class SafeSocketIOInput(SocketIOInput):
                         await _maybe_await(sio.leave_room(sid, room, namespace=namespace))
                 await _maybe_await(sio.enter_room(sid, session_id, namespace=namespace))
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            await customer_senders.customer_back(session_id)   # agent messages kept while away
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:
@@ -317,8 +322,8 @@ class SafeSocketIOInput(SocketIOInput):
                                room=sid, namespace=namespace)
             output_channel = SocketIOOutput(sio, self.bot_message_evt)
             try:
-                await on_new_message(UserMessage(text, output_channel, sender_id, input_channel=self.name(),
-                                                 metadata=metadata))
+                await handle(UserMessage(text, output_channel, sender_id, input_channel=self.name(),
+                                         metadata=metadata))
             except Exception:  # noqa: BLE001 - the customer must get an answer whatever failed
                 logger.exception("socketio: failed to handle a message from %s", sender_id)
                 await sio.emit(self.bot_message_evt, {"text": APOLOGY}, room=sender_id)

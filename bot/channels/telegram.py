@@ -34,7 +34,9 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import RequestError, disabled_blueprint, setting
 from bot.channels.telegram_output import TelegramOutput
-from bot.channels.telegram_runtime import TelegramRuntime
+from bot.channels.telegram_runtime import CHANNEL, TelegramRuntime
+from bot.handoff.customers import OutputChannelSender, customer_senders
+from bot.handoff.runtime import gate
 from bot.channels.telegram_updates import parse_webhook_body
 
 logger = logging.getLogger(__name__)
@@ -112,7 +114,8 @@ class TelegramInput(InputChannel):
         if missing:
             return disabled_blueprint("Telegram", missing)
         settings = self.settings
-        runtime = self.runtime = TelegramRuntime(settings.token, settings.api_base_url, on_new_message)
+        runtime = self.runtime = TelegramRuntime(settings.token, settings.api_base_url, gate.wrap(on_new_message))
+        customer_senders.register(CHANNEL, OutputChannelSender(lambda: runtime.output))
         webhook = Blueprint("telegram_webhook", __name__)
 
         @webhook.listener("before_server_start")

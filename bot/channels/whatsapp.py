@@ -36,6 +36,8 @@ from bot.channels.common import (APOLOGY, NON_TEXT_REPLY, BackgroundTasks, ChatQ
 from bot.channels.whatsapp_choices import ChoiceStore
 from bot.channels.whatsapp_graph import DEFAULT_API_BASE_URL, GraphClient
 from bot.channels.whatsapp_messages import choice_messages, choices_from_buttons, image_message, text_messages
+from bot.handoff.customers import WhatsAppSender, WhatsAppTemplate, customer_senders
+from bot.handoff.runtime import gate
 from bot.channels.whatsapp_webhook import (SIGNATURE_HEADER, IncomingMessage, check_signature, parse_webhook,
                                            verify_handshake, wa_id_of)
 
@@ -53,6 +55,7 @@ class WhatsAppSettings:
     access_token: str = ""
     phone_number_id: str = ""
     api_base_url: str = DEFAULT_API_BASE_URL
+    agent_template: Optional[WhatsAppTemplate] = None   # carries agents' replies outside the 24-hour window
 
     @classmethod
     def load(cls, credentials: Optional[Dict[str, Any]] = None) -> Tuple["WhatsAppSettings", List[str]]:
@@ -61,7 +64,10 @@ class WhatsAppSettings:
                   for key in ("verify_token", "app_secret", "access_token", "phone_number_id")}
         missing = [f"WHATSAPP_{key.upper()}" for key, value in values.items() if not value]
         base = setting("WHATSAPP_API_BASE_URL", credentials, "api_base_url") or DEFAULT_API_BASE_URL
-        return cls(api_base_url=base, **values), missing
+        template_name = setting("WHATSAPP_AGENT_TEMPLATE", credentials, "agent_template")
+        template = WhatsAppTemplate(template_name, setting("WHATSAPP_TEMPLATE_LANGUAGE", credentials,
+                                                           "template_language") or "id") if template_name else None
+        return cls(api_base_url=base, agent_template=template, **values), missing
 
 
 class WhatsAppOutput(OutputChannel):
@@ -151,7 +157,10 @@ class WhatsAppInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         if not self.enabled:
             return disabled_blueprint(CHANNEL, self.missing)
-        _, _, graph = self._open()
+        _, choices, graph = self._open()
+        on_new_message = gate.wrap(on_new_message)   # a conversation held by an agent never reaches the bot
+        customer_senders.register(CHANNEL, WhatsAppSender(lambda: WhatsAppOutput(graph, choices), graph,
+                                                          self.settings.agent_template))
         webhook = Blueprint("whatsapp_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -212,12 +221,14 @@ class WhatsAppInput(InputChannel):
             metadata["customer_name"] = message.customer_name
         # Secrets (seed phrases, keys, passwords, OTPs) never reach the tracker store or the logs.
         text, metadata = redact_at_entry(text, metadata)
+        handled_by_gate = False
         try:
-            await on_new_message(UserMessage(text, output, message.sender_id, input_channel=CHANNEL,
-                                             metadata=metadata))
+            handled_by_gate = await on_new_message(UserMessage(text, output, message.sender_id, input_channel=CHANNEL,
+                                                               message_id=f"wa-{message.message_id}",
+                                                               metadata=metadata)) is True
         except Exception:  # noqa: BLE001 - the customer must get an answer whatever failed
             logger.exception("whatsapp: failed to handle message %s", message.message_id)
-        if output.attempted == 0:
+        if output.attempted == 0 and not handled_by_gate:
             await output.send_text_message(message.sender_id, APOLOGY)
 
     @staticmethod

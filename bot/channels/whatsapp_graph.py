@@ -68,6 +68,7 @@ class GraphClient:
         self.timeout = timeout
         self._sleep = sleep
         self._client: Optional[httpx.AsyncClient] = None
+        self.last_refusal = ""  # the Graph error of the last message refused without retry (e.g. code 131047)
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None or self._client.is_closed:
@@ -94,6 +95,7 @@ class GraphClient:
                     return True
                 problem = f"HTTP {reply.status_code}: {_graph_error(reply)}"
                 if reply.status_code != 429 and reply.status_code < 500:
+                    self.last_refusal = problem
                     logger.error("whatsapp: %s message to %s refused, not retried: %s", kind, to, problem)
                     return False
                 retry_after = retry_after_seconds(reply.headers.get("Retry-After"))

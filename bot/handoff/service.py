@@ -36,8 +36,9 @@ COMMENT_TTL = timedelta(minutes=30)
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 # Outcome codes of agent operations.
-CLAIMED, ALREADY_YOURS, TAKEN, CLOSED, NOT_FOUND, SENT, DUPLICATE, NOT_CLAIMED, EMPTY = (
-    "claimed", "already_yours", "taken", "closed", "not_found", "sent", "duplicate", "not_claimed", "empty")
+CLAIMED, ALREADY_YOURS, SENT, DONE = "claimed", "already_yours", "sent", "resolved"   # succeeded
+TAKEN, CLOSED, NOT_FOUND, DUPLICATE, NOT_CLAIMED, EMPTY = (                           # refused
+    "taken", "closed", "not_found", "duplicate", "not_claimed", "empty")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.code in (CLAIMED, ALREADY_YOURS, SENT, CLOSED) and self.handoff is not None
+        return self.code in (CLAIMED, ALREADY_YOURS, SENT, DONE) and self.handoff is not None
 
 
 def utc_now() -> datetime:
@@ -189,7 +190,7 @@ class HandoffService:
         if handoff is None:
             return self._missing(ticket_id)
         logger.info("handoff %s resolved; CSAT survey queued", ticket_id)
-        return Outcome(CLOSED, f"Tiket {ticket_id} ditutup; survei kepuasan dikirim ke pelanggan.", handoff)
+        return Outcome(DONE, f"Tiket {ticket_id} ditutup; survei kepuasan dikirim ke pelanggan.", handoff)
 
     # ------------------------------------------------------------ the customer
 

@@ -221,6 +221,20 @@ class HandoffStore:
         return handoff_from_row(row)
 
 
+def first_in_line() -> Any:
+    """An outbox row whose ticket has no earlier message still waiting for the same target: messages of one
+    conversation reach each place in the order they were written, one at a time."""
+    earlier_outbox, earlier_message = message_outbox.alias("earlier_outbox"), handoff_messages.alias("earlier_message")
+    this_ticket = (sa.select(handoff_messages.c.ticket_id).where(handoff_messages.c.id == message_outbox.c.message_id)
+                   .scalar_subquery())
+    return ~sa.exists(
+        sa.select(earlier_outbox.c.id)
+        .join(earlier_message, earlier_message.c.id == earlier_outbox.c.message_id)
+        .where(earlier_outbox.c.target == message_outbox.c.target, earlier_message.c.ticket_id == this_ticket,
+               earlier_outbox.c.status.in_(("pending", "failed")),
+               earlier_outbox.c.message_id < message_outbox.c.message_id))
+
+
 # Conditions for :meth:`HandoffStore.transition`.
 IS_WAITING = handoffs.c.state == WAITING
 IS_ACTIVE = handoffs.c.state.in_(ACTIVE_STATES)
@@ -237,6 +251,6 @@ def held_by(agent: Agent) -> Any:
                    handoffs.c.agent_id == agent.agent_id)
 
 
-__all__ = ["HandoffStore", "DuplicateMessage", "open_handoff", "clean_text", "MESSAGE_OUTBOX", "IS_WAITING", "IS_ACTIVE", "held_by",
+__all__ = ["HandoffStore", "DuplicateMessage", "first_in_line", "open_handoff", "clean_text", "MESSAGE_OUTBOX", "IS_WAITING", "IS_ACTIVE", "held_by",
            "SURVEY_WAITS_FOR_RATING", "SURVEY_WAITS_FOR_COMMENT", "SURVEY_OPEN", "NO_NOTICE_YET",
            "NO_UNCLAIMED_NOTICE_YET", "RESOLVED", "LEFT", "SURVEY_DONE", "SURVEY_EXPIRED", "TO_AGENT", "TO_CUSTOMER"]

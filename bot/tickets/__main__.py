@@ -1,9 +1,14 @@
-"""Command line for agents: ``python -m bot.tickets list|show|close|deliver`` (output in Indonesian).
+"""Command line for agents: ``python -m bot.tickets list|show|claim|reply|close|deliver`` (in Indonesian).
 
     python -m bot.tickets list [--all]          open tickets, most pressing SLA first (--all: every ticket)
-    python -m bot.tickets show CS-20261122-0042 the full ticket with its notification status
-    python -m bot.tickets close CS-20261122-0042
+    python -m bot.tickets show CS-20261122-0042 the full ticket, its notifications and the agent conversation
+    python -m bot.tickets claim CS-20261122-0042 --agent Rina   take the ticket (the customer sees the name)
+    python -m bot.tickets reply CS-20261122-0042 "Halo, saya cek ya"   the customer gets it on their channel
+    python -m bot.tickets close CS-20261122-0042                resolve; the customer gets the CSAT survey
     python -m bot.tickets deliver [--once]      send queued notifications (continuously, or one pass)
+
+claim/reply/close are the same operations the agent desks (Telegram group, Chatwoot) use; replies are
+delivered by the running assistant (``make run``) through its outbox.
 
 ``--db URL`` selects the database (default ``TICKETS_DB_URL``, else ``sqlite:///var/tickets.db``).
 """
@@ -16,6 +21,11 @@ import threading
 from datetime import datetime, timezone
 from typing import List, Optional
 
+from bot.desks.config import declared_desk_names
+from bot.handoff.model import Agent
+from bot.handoff.render import handoff_text
+from bot.handoff.service import CLI_DESK, HandoffService, Outcome
+from bot.handoff.store import HandoffStore
 from bot.tickets.config import load_notifiers
 from bot.tickets.delivery import OutboxWorker
 from bot.tickets.render import ticket_table, ticket_text
@@ -33,7 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--all", action="store_true", help="termasuk tiket yang sudah ditutup")
     show = commands.add_parser("show", parents=[database], help="detail lengkap satu tiket")
     show.add_argument("ticket_id", metavar="ID")
-    close = commands.add_parser("close", parents=[database], help="tutup tiket")
+    claim = commands.add_parser("claim", parents=[database], help="ambil tiket (nama agen terlihat pelanggan)")
+    claim.add_argument("ticket_id", metavar="ID")
+    claim.add_argument("--agent", required=True, metavar="NAMA", help="nama agen, mis. Rina")
+    reply = commands.add_parser("reply", parents=[database], help="balas pelanggan di kanalnya")
+    reply.add_argument("ticket_id", metavar="ID")
+    reply.add_argument("text", metavar="TEKS")
+    reply.add_argument("--agent", metavar="NAMA", help="bawaan: agen yang memegang tiket")
+    close = commands.add_parser("close", parents=[database], help="selesaikan tiket (survei kepuasan dikirim)")
     close.add_argument("ticket_id", metavar="ID")
     deliver = commands.add_parser("deliver", parents=[database], help="kirim notifikasi yang menunggu")
     deliver.add_argument("--once", action="store_true", help="satu putaran lalu selesai")
@@ -51,22 +68,42 @@ def _list(store: TicketStore, include_closed: bool) -> int:
     return 0
 
 
-def _show(store: TicketStore, ticket_id: str) -> int:
+def _show(service: HandoffService, ticket_id: str) -> int:
+    store = service.tickets
     ticket = store.get(ticket_id)
     if ticket is None:
         print(f"Tiket {ticket_id} tidak ditemukan.", file=sys.stderr)
         return 1
     print(ticket_text(ticket, store.outbox.deliveries(ticket_id), now=datetime.now(timezone.utc)))
+    handoff = service.store.get(ticket_id)
+    if handoff is not None:
+        print(handoff_text(handoff, service.store.thread(ticket_id)))
     return 0
 
 
-def _close(store: TicketStore, ticket_id: str) -> int:
-    if store.close(ticket_id):
-        print(f"Tiket {ticket_id} ditutup.")
+def _report(outcome: Outcome) -> int:
+    print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
+    return 0 if outcome.ok else 1
+
+
+def _close(service: HandoffService, ticket_id: str) -> int:
+    if service.store.get(ticket_id) is None and service.tickets.get(ticket_id) is not None:
+        # A ticket from before the live handoff: close it as before.
+        if service.tickets.close(ticket_id):
+            print(f"Tiket {ticket_id} ditutup.")
+            return 0
+        print(f"Tiket {ticket_id} sudah ditutup sebelumnya.", file=sys.stderr)
+        return 1
+    outcome = service.close(ticket_id, None)
+    if outcome.ok:
+        print(f"Tiket {ticket_id} ditutup; survei kepuasan dikirim ke pelanggan.")
         return 0
-    ticket = store.get(ticket_id)
-    print(f"Tiket {ticket_id} " + ("sudah ditutup sebelumnya." if ticket else "tidak ditemukan."), file=sys.stderr)
-    return 1
+    return _report(outcome)
+
+
+def cli_agent(name: str) -> Agent:
+    """An agent acting from the command line."""
+    return Agent(desk=CLI_DESK, agent_id=name.strip().lower(), name=name.strip())
 
 
 def _deliver(store: TicketStore, config: Optional[str], once: bool, interval: float) -> int:
@@ -94,12 +131,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Run the CLI; return the exit code."""
     args = _parser().parse_args(argv)
     store = open_store(getattr(args, "db", None))
+    service = HandoffService(HandoffStore(store.database), store, declared_desk_names())
     if args.command == "list":
         return _list(store, args.all)
     if args.command == "show":
-        return _show(store, args.ticket_id)
+        return _show(service, args.ticket_id)
+    if args.command == "claim":
+        if not args.agent.strip():
+            print("Nama agen wajib diisi (--agent).", file=sys.stderr)
+            return 2
+        return _report(service.claim(args.ticket_id, cli_agent(args.agent)))
+    if args.command == "reply":
+        return _report(service.reply(args.ticket_id, args.text, cli_agent(args.agent) if args.agent else None))
     if args.command == "close":
-        return _close(store, args.ticket_id)
+        return _close(service, args.ticket_id)
     return _deliver(store, args.config, args.once, args.interval)
 
 

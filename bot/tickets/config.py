@@ -33,9 +33,10 @@ _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 PathLike = Union[str, Path]
 
 
-def config_path(path: Optional[PathLike] = None) -> Path:
-    """``path``, else ``NOTIFIERS_CONFIG``, else ``notifiers.yml`` at the repository root."""
-    return Path(path or os.environ.get("NOTIFIERS_CONFIG", "").strip() or DEFAULT_CONFIG_PATH)
+def config_path(path: Optional[PathLike] = None, env: str = "NOTIFIERS_CONFIG",
+                default: Path = DEFAULT_CONFIG_PATH) -> Path:
+    """``path``, else the file named by ``env`` (``NOTIFIERS_CONFIG``), else ``default`` (``notifiers.yml``)."""
+    return Path(path or os.environ.get(env, "").strip() or default)
 
 
 def expand_env(value: Any, environ: Mapping[str, str] = os.environ) -> Any:
@@ -49,22 +50,27 @@ def expand_env(value: Any, environ: Mapping[str, str] = os.environ) -> Any:
     return value
 
 
-def read_config(path: Optional[PathLike] = None) -> Dict[str, Dict[str, Any]]:
-    """Notifier entries by name, env references expanded; an unreadable file is logged and yields ``{}``."""
-    source = config_path(path)
+def read_config(path: Optional[PathLike] = None, section: str = "notifiers") -> Dict[str, Dict[str, Any]]:
+    """Entries of ``section`` by name, env references expanded; an unreadable file is logged and yields ``{}``."""
+    source = config_path(path) if section == "notifiers" else Path(path or "")
     try:
         document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
-        logger.warning("notifier config %s not found; no agent notifications will be sent", source)
+        logger.warning("%s config %s not found; none will be used", section, source)
         return {}
     except (OSError, yaml.YAMLError) as error:
-        logger.error("notifier config %s is unreadable (%s); no agent notifications will be sent", source, error)
+        logger.error("%s config %s is unreadable (%s); none will be used", section, source, error)
         return {}
-    entries = document.get("notifiers") if isinstance(document, dict) else None
+    entries = document.get(section) if isinstance(document, dict) else None
     if not isinstance(entries, dict):
-        logger.error("notifier config %s has no 'notifiers:' mapping; no agent notifications will be sent", source)
+        logger.error("%s config %s has no '%s:' mapping; none will be used", section, source, section)
         return {}
     return {str(name): expand_env(entry) for name, entry in entries.items() if isinstance(entry, dict)}
+
+
+def text_value(entry: Mapping[str, Any], key: str) -> str:
+    """A configuration value as stripped text ("" when missing)."""
+    return _text(entry, key)
 
 
 def _text(entry: Mapping[str, Any], key: str) -> str:

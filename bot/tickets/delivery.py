@@ -10,10 +10,10 @@ import asyncio
 import logging
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Mapping, Optional, Set
+from typing import List, Mapping, Optional, Set
 
-from bot.tickets.notifiers import DeliveryError, Notifier
-from bot.tickets.outbox import Claim, RetryPolicy
+from bot.tickets.notifiers import DeliveryError, Notifier, Undeliverable
+from bot.tickets.outbox import Claim, Outbox, RetryPolicy
 from bot.tickets.store import TicketStore
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,12 @@ DEFAULT_LEASE = timedelta(seconds=60)
 
 
 class OutboxWorker:
-    """Delivers the outbox of ``store`` through ``notifiers`` (by name)."""
+    """Delivers the notification outbox of ``store`` through ``notifiers`` (by name).
+
+    Subclasses deliver another outbox by overriding :attr:`outbox`, :meth:`targets` and :meth:`send`.
+    """
+
+    kind = "ticket"  # what a row delivers, for the logs
 
     def __init__(self, store: TicketStore, notifiers: Mapping[str, Notifier], retry: RetryPolicy = RetryPolicy(),
                  lease: timedelta = DEFAULT_LEASE, batch_size: int = 20) -> None:
@@ -32,17 +37,43 @@ class OutboxWorker:
         self.lease = lease
         self.batch_size = batch_size
         self._reported_unconfigured: Set[str] = set()
+        self.last_error: Optional[str] = None
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: Optional[threading.Thread] = None
 
+    # ------------------------------------------------------------ what to deliver, and how
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox this worker empties."""
+        return self.store.outbox
+
+    def targets(self) -> List[str]:
+        """Targets this worker can deliver to."""
+        return list(self.notifiers)
+
+    async def send(self, claim: Claim) -> None:
+        """Deliver one claimed row; raise on failure (``Undeliverable``: never retry)."""
+        ticket = self.store.get(claim.ticket_id)
+        if ticket is None:  # cannot happen with the foreign key; kept from crashing the whole pass
+            raise DeliveryError(f"ticket {claim.ticket_id} not found")
+        await self.notifiers[claim.notifier].send(ticket, idempotency_key=str(claim.delivery_id))
+
+    def claim(self, now: datetime) -> List[Claim]:
+        """Lease the rows to deliver in this pass."""
+        return self.outbox.claim_due(self.targets(), now, self.lease, limit=self.batch_size)
+
+    async def on_undeliverable(self, claim: Claim, error: Undeliverable) -> None:
+        """Called once when a row is given up on (subclasses tell someone)."""
+
     # ------------------------------------------------------------ one pass
 
     async def deliver_due(self, now: Optional[datetime] = None) -> int:
-        """Deliver every due notification once (in the running event loop); return how many were sent."""
+        """Deliver every due row once (in the running event loop); return how many were sent."""
         now = now or datetime.now(timezone.utc)
         self._report_unconfigured()
-        claims = self.store.outbox.claim_due(list(self.notifiers), now, self.lease, limit=self.batch_size)
+        claims = self.claim(now)
         outcomes = await asyncio.gather(*(self._deliver(claim, now) for claim in claims))
         return sum(outcomes)
 
@@ -51,18 +82,19 @@ class OutboxWorker:
         return asyncio.run(self.deliver_due(now))
 
     async def _deliver(self, claim: Claim, now: datetime) -> bool:
-        ticket = self.store.get(claim.ticket_id)
-        if ticket is None:  # cannot happen with the foreign key; kept from crashing the whole pass
-            self._record_failure(claim, now, DeliveryError(f"ticket {claim.ticket_id} not found"))
-            return False
         try:
-            await asyncio.wait_for(self.notifiers[claim.notifier].send(ticket, idempotency_key=str(claim.delivery_id)),
-                                   timeout=self.lease.total_seconds() / 2)
+            await asyncio.wait_for(self.send(claim), timeout=self.lease.total_seconds() / 2)
+        except Undeliverable as error:
+            self.outbox.mark_undeliverable(claim, str(error), now)
+            logger.error("%s %s for %s cannot be delivered, given up: %s", self.kind, claim.subject, claim.target,
+                         error)
+            await self.on_undeliverable(claim, error)
+            return False
         except Exception as error:  # noqa: BLE001 - any failure of a notifier means "retry later"
             self._record_failure(claim, now, error)
             return False
-        self.store.outbox.mark_sent(claim, now)
-        logger.info("ticket %s delivered via %s (attempt %d)", claim.ticket_id, claim.notifier, claim.attempts)
+        self.outbox.mark_sent(claim, now)
+        logger.info("%s %s delivered via %s (attempt %d)", self.kind, claim.subject, claim.target, claim.attempts)
         return True
 
     def _record_failure(self, claim: Claim, now: datetime, error: BaseException) -> None:
@@ -72,17 +104,19 @@ class OutboxWorker:
             delay = max(delay, timedelta(seconds=retry_after))
         flagged = claim.attempts >= self.retry.flag_failed_after
         message = str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
-        self.store.outbox.mark_failed(claim, message, retry_at=now + delay, flag_failed=flagged)
+        self.outbox.mark_failed(claim, message, retry_at=now + delay, flag_failed=flagged)
+        self.last_error = f"{claim.target}: {message}"
         log = logger.error if claim.attempts == self.retry.flag_failed_after else logger.warning
-        log("ticket %s via %s failed (attempt %d%s): %s; retrying in %ds", claim.ticket_id, claim.notifier,
+        log("%s %s via %s failed (attempt %d%s): %s; retrying in %ds", self.kind, claim.subject, claim.target,
             claim.attempts, ", flagged as failed" if flagged else "", message, delay.total_seconds())
 
     def _report_unconfigured(self) -> None:
-        """Log once per notifier name that has queued notifications but no configured notifier."""
-        for name in self.store.outbox.undelivered_notifiers():
-            if name not in self.notifiers and name not in self._reported_unconfigured:
+        """Log once per target name that has queued rows but cannot be delivered to here."""
+        targets = set(self.targets())
+        for name in self.outbox.undelivered_notifiers():
+            if name not in targets and name not in self._reported_unconfigured:
                 self._reported_unconfigured.add(name)
-                logger.warning("notifications for notifier %r stay pending: it is not configured", name)
+                logger.warning("%s rows for %r stay pending: it is not configured here", self.kind, name)
 
     # ------------------------------------------------------------ background thread
 
@@ -105,6 +139,18 @@ class OutboxWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+    async def run(self, interval: float = 1.0) -> None:
+        """Deliver in the running event loop every ``interval`` seconds (sooner after :meth:`wake`) until
+        cancelled; for senders bound to that loop (e.g. the socket.io server)."""
+        while True:
+            try:
+                if await self.deliver_due():
+                    continue  # more may be waiting behind what was just sent
+            except Exception:  # noqa: BLE001 - e.g. the database is briefly unreachable; try again later
+                logger.exception("%s outbox pass failed; retrying in %.1fs", self.kind, interval)
+            await asyncio.get_running_loop().run_in_executor(None, self._wake.wait, interval)
+            self._wake.clear()
 
     def _run_forever(self, interval: float) -> None:
         loop = asyncio.new_event_loop()

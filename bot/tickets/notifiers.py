@@ -31,6 +31,10 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
+class Undeliverable(DeliveryError):
+    """A message that can never be delivered as it is (e.g. WhatsApp's 24-hour window closed); not retried."""
+
+
 class Notifier(Protocol):
     """Something that delivers a ticket to agents."""
 

@@ -115,18 +115,21 @@ class Outbox:
         self._db = database
         self.queue = queue
 
-    def claim_due(self, targets: Collection[str], now: datetime, lease: timedelta, limit: int = 20) -> List[Claim]:
-        """Lease up to ``limit`` due rows for the given targets; rows another worker won are skipped."""
+    def claim_due(self, targets: Collection[str], now: datetime, lease: timedelta, limit: int = 20,
+                  where: Optional[sa.sql.ColumnElement] = None) -> List[Claim]:
+        """Lease up to ``limit`` due rows for the given targets (and ``where``, e.g. "no earlier row of the
+        same conversation waits"); rows another worker won are skipped."""
         if not targets:
             return []
         q, c = self.queue, self.queue.table.c
         token = uuid.uuid4().hex
         claims: List[Claim] = []
+        query = (sa.select(c.id, q.column(q.subject).label("subject"), q.column(q.target).label("target"), c.attempts)
+                 .where(q.is_due(now), q.column(q.target).in_(list(targets))))
+        if where is not None:
+            query = query.where(where)
         with self._db.writer.begin() as connection:
-            candidates = connection.execute(
-                sa.select(c.id, q.column(q.subject).label("subject"), q.column(q.target).label("target"), c.attempts)
-                .where(q.is_due(now), q.column(q.target).in_(list(targets)))
-                .order_by(c.next_attempt_at, c.id).limit(limit)).all()
+            candidates = connection.execute(query.order_by(c.next_attempt_at, c.id).limit(limit)).all()
             for row in candidates:
                 won = connection.execute(
                     sa.update(q.table).where(c.id == row.id, q.is_due(now))

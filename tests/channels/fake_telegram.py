@@ -1,4 +1,5 @@
-"""A local Telegram Bot API for the Telegram *customer* channel (aiohttp on 127.0.0.1, random port).
+"""A local Telegram Bot API for the Telegram customer channel and the agents' group desk (aiohttp on
+127.0.0.1, random port).
 
 Runs in its own thread and event loop (``tests.tickets.fakes.LocalServer``) and records every call. It
 implements what the channel uses, with Telegram's rules where they matter:
@@ -8,7 +9,14 @@ implements what the channel uses, with Telegram's rules where they matter:
 * ``getUpdates`` from a queue tests push into (``push``): updates below ``offset`` are confirmed and
   dropped, and an empty queue is long-polled for ``timeout`` seconds, capped at ``max_poll_wait``;
 * ``sendMessage`` (HTML checked like Telegram: known tags only, properly nested; at most 4096 UTF-16
-  units; ``callback_data`` at most 64 bytes), ``answerCallbackQuery``, ``sendChatAction``.
+  units; ``callback_data`` at most 64 bytes), ``answerCallbackQuery``, ``sendChatAction``;
+* groups for the agent desk (``add_group``, ``set_member``): ``getChat`` (ChatFullInfo), ``getChatMember``
+  (ChatMember objects; unknown users are ``left``), ``createForumTopic`` (forums only). Messages get
+  unique ids per chat; ``sendMessage`` to a negative chat id answers a ``supergroup`` message carrying
+  ``message_thread_id`` (forum topics) and ``reply_to_message`` (``reply_parameters``) like Telegram;
+* ``fail`` makes the next calls of a method answer an error (e.g. 500, or 429 with ``retry_after``).
+
+Errors are answered as ``{"ok": false, "error_code": N, "description": "..."}``; dates are integer seconds.
 """
 from __future__ import annotations
 
@@ -20,13 +28,29 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
 from tests.tickets.fakes import LocalServer, telegram_html_problems
 
-JSON_FIELDS = ("reply_markup", "allowed_updates", "link_preview_options")
+JSON_FIELDS = ("reply_markup", "allowed_updates", "link_preview_options", "reply_parameters")
+BOT_NAME, BOT_USERNAME = "CS Kripto", "cs_kripto_bot"
+TOPIC_ICON_COLOR = 7322096   # Telegram's default topic colour (0x6FB9F0)
+MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
+ADMIN_RIGHTS = {
+    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+    "can_manage_video_chats": True, "can_restrict_members": True, "can_promote_members": False,
+    "can_change_info": True, "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
+    "can_delete_stories": False, "can_pin_messages": True, "can_manage_topics": True,
+}
+RESTRICTED_RIGHTS = {
+    "can_send_messages": False, "can_send_audios": False, "can_send_documents": False, "can_send_photos": False,
+    "can_send_videos": False, "can_send_video_notes": False, "can_send_voice_notes": False,
+    "can_send_polls": False, "can_send_other_messages": False, "can_add_web_page_previews": False,
+    "can_change_info": False, "can_invite_users": False, "can_pin_messages": False, "can_manage_topics": False,
+    "until_date": 0,
+}
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -62,6 +86,12 @@ class FakeBotAPI(LocalServer):
         self.webhook: Dict[str, Any] = {}          # what setWebhook registered (empty: none)
         self._pending: List[Dict[str, Any]] = []
         self._ids = itertools.count(100_000)
+        self.groups: Dict[str, Dict[str, Any]] = {}                   # chat id -> {"title", "is_forum"}
+        self.members: Dict[str, Dict[int, Dict[str, Any]]] = {}       # chat id -> user id -> ChatMember
+        self.topics: Dict[str, Dict[int, str]] = {}                   # chat id -> message_thread_id -> name
+        self.sent: Dict[str, Dict[int, Dict[str, Any]]] = {}          # chat id -> message id -> Message
+        self._message_ids: Dict[str, "itertools.count[int]"] = {}
+        self._failures: Dict[str, List[Tuple[int, str, Optional[int]]]] = {}
         self._lock = threading.Lock()
         self._closing = False
         self._arrived: Optional[asyncio.Event] = None
@@ -97,6 +127,37 @@ class FakeBotAPI(LocalServer):
             self._pending.append(update)
         self._loop.call_soon_threadsafe(self._arrived.set)   # type: ignore[union-attr]
         return update
+
+    def add_group(self, chat_id: int, title: str = "Agen CS Kripto", is_forum: bool = False) -> None:
+        """A supergroup the bot is in (a forum when ``is_forum``)."""
+        with self._lock:
+            self.groups[str(chat_id)] = {"title": title, "is_forum": is_forum}
+
+    def set_member(self, chat_id: int, user_id: int, first_name: str, status: str = "member",
+                   last_name: Optional[str] = None, is_bot: bool = False, is_member: bool = True) -> Dict[str, Any]:
+        """Make ``user_id`` a ``status`` of the group; returns the User object (for building updates)."""
+        assert status in MEMBER_STATUSES, status
+        user: Dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": first_name}
+        if last_name:
+            user["last_name"] = last_name
+        with self._lock:
+            self.members.setdefault(str(chat_id), {})[user_id] = chat_member(user, status, is_member)
+        return user
+
+    def fail(self, method: str, status: int = 500, description: str = "Internal Server Error", times: int = 1,
+             retry_after: Optional[int] = None) -> None:
+        """Answer the next ``times`` calls of ``method`` with this error."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend([(status, description, retry_after)] * times)
+
+    def bot_user(self) -> Dict[str, Any]:
+        """The bot's own User object (``from`` of its messages)."""
+        return {"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": BOT_NAME, "username": BOT_USERNAME}
+
+    def message(self, chat_id: int, message_id: int) -> Optional[Dict[str, Any]]:
+        """A Message the bot sent (or a topic's creation message), as Telegram returned it."""
+        with self._lock:
+            return self.sent.get(str(chat_id), {}).get(message_id)
 
     def next_update_id(self) -> int:
         """A fresh update id (for updates POSTed to a webhook)."""
@@ -145,6 +206,10 @@ class FakeBotAPI(LocalServer):
         if request.match_info["token"] != self.token:
             call.status = 401
             return _error(401, "Unauthorized")
+        failure = self._next_failure(call.method)
+        if failure is not None:
+            call.status = failure[0]
+            return _error(*failure)
         handler = getattr(self, "_" + call.method, None)
         if handler is None:
             call.status = 404
@@ -155,9 +220,13 @@ class FakeBotAPI(LocalServer):
             return _error(status, result)
         return web.json_response({"ok": True, "result": result})
 
+    def _next_failure(self, method: str) -> Optional[Tuple[int, str, Optional[int]]]:
+        with self._lock:
+            queued = self._failures.get(method)
+            return queued.pop(0) if queued else None
+
     async def _getMe(self, _: Dict[str, Any]) -> Any:
-        return 200, {"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "CS Kripto",
-                     "username": "cs_kripto_bot", "can_join_groups": False}
+        return 200, {**self.bot_user(), "can_join_groups": True}
 
     async def _setWebhook(self, params: Dict[str, Any]) -> Any:
         if not str(params.get("url", "")).startswith("https://"):
@@ -201,14 +270,98 @@ class FakeBotAPI(LocalServer):
             problems.append("message text is empty")
         if visible_length(text, mode) > 4096:
             problems.append("message is too long")
-        for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+        markup = params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []):
             for button in row:
                 if len(str(button.get("callback_data", "")).encode("utf-8")) > 64:
                     problems.append("BUTTON_DATA_INVALID")
         if problems:
             return 400, "Bad Request: " + "; ".join(problems)
-        return 200, {"message_id": len(self.messages()) + 1, "date": int(time.time()), "text": text,
-                     "chat": {"id": int(params["chat_id"]), "type": "private", "first_name": "Pelanggan"}}
+        chat_id = int(params["chat_id"])
+        thread = int(params["message_thread_id"]) if params.get("message_thread_id") else None
+        if thread is not None and thread not in self.topics.get(str(chat_id), {}):
+            return 400, "Bad Request: message thread not found"
+        replied, problem = self._replied(chat_id, params)
+        if problem:
+            return 400, problem
+        message: Dict[str, Any] = {"message_id": 0, "from": self.bot_user(), "date": int(time.time()),
+                                   "chat": self._chat(chat_id), "text": text}
+        if thread is not None:
+            message.update(message_thread_id=thread, is_topic_message=True)
+        if replied is not None:
+            message["reply_to_message"] = {key: value for key, value in replied.items() if key != "reply_to_message"}
+        if markup:
+            message["reply_markup"] = markup
+        return 200, self._store(chat_id, message)
+
+    def _replied(self, chat_id: int, params: Dict[str, Any]) -> Tuple[Optional[Dict[str, Any]], str]:
+        """The message a reply refers to (``reply_parameters`` or the older ``reply_to_message_id``)."""
+        reply = params.get("reply_parameters")
+        if reply is None and params.get("reply_to_message_id"):
+            reply = {"message_id": int(params["reply_to_message_id"]),
+                     "allow_sending_without_reply": str(params.get("allow_sending_without_reply")) == "true"}
+        if not reply:
+            return None, ""
+        replied = self.message(chat_id, int(reply["message_id"]))
+        if replied is None and not reply.get("allow_sending_without_reply"):
+            return None, "Bad Request: message to be replied not found"
+        return replied, ""
+
+    def _chat(self, chat_id: int) -> Dict[str, Any]:
+        """The Chat object of a message: private for positive ids, supergroup for negative ones."""
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": "Pelanggan"}
+        group = self.groups.get(str(chat_id), {"title": "Agen CS Kripto", "is_forum": False})
+        chat: Dict[str, Any] = {"id": chat_id, "type": "supergroup", "title": group["title"]}
+        if group["is_forum"]:
+            chat["is_forum"] = True
+        return chat
+
+    def _store(self, chat_id: int, message: Dict[str, Any]) -> Dict[str, Any]:
+        """Give ``message`` the chat's next message id and keep it (replies can refer to it)."""
+        with self._lock:
+            ids = self._message_ids.setdefault(str(chat_id), itertools.count(1))
+            message["message_id"] = next(ids)
+            self.sent.setdefault(str(chat_id), {})[message["message_id"]] = message
+        return message
+
+    async def _getChat(self, params: Dict[str, Any]) -> Any:
+        group = self.groups.get(str(params.get("chat_id")))
+        if group is None:
+            return 400, "Bad Request: chat not found"
+        chat = {**self._chat(int(params["chat_id"])), "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False, "premium_subscription": False}}
+        return 200, chat
+
+    async def _getChatMember(self, params: Dict[str, Any]) -> Any:
+        chat = str(params.get("chat_id"))
+        if chat not in self.groups:
+            return 400, "Bad Request: chat not found"
+        user_id = int(params.get("user_id") or 0)
+        member = self.members.get(chat, {}).get(user_id)
+        if member is None:
+            member = chat_member({"id": user_id, "is_bot": False, "first_name": "Pengguna"}, "left")
+        return 200, member
+
+    async def _createForumTopic(self, params: Dict[str, Any]) -> Any:
+        chat_id, name = int(params.get("chat_id") or 0), str(params.get("name", ""))
+        group = self.groups.get(str(chat_id))
+        if group is None:
+            return 400, "Bad Request: chat not found"
+        if not group["is_forum"]:
+            return 400, "Bad Request: the chat is not a forum"
+        if not 1 <= len(name) <= 128:
+            return 400, "Bad Request: TOPIC_NAME_INVALID"
+        color = int(params.get("icon_color") or TOPIC_ICON_COLOR)
+        created = self._store(chat_id, {"message_id": 0, "from": self.bot_user(), "date": int(time.time()),
+                                        "chat": self._chat(chat_id),
+                                        "forum_topic_created": {"name": name, "icon_color": color}})
+        thread = created["message_id"]   # a topic's id is the id of its creation message
+        created.update(message_thread_id=thread, is_topic_message=True)
+        with self._lock:
+            self.topics.setdefault(str(chat_id), {})[thread] = name
+        return 200, {"message_thread_id": thread, "name": name, "icon_color": color}
 
     async def _answerCallbackQuery(self, params: Dict[str, Any]) -> Any:
         return (200, True) if params.get("callback_query_id") else (400, "Bad Request: query id is empty")
@@ -229,5 +382,22 @@ async def _params(request: web.Request) -> Dict[str, Any]:
     return params
 
 
-def _error(status: int, description: str) -> web.Response:
-    return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
+def chat_member(user: Dict[str, Any], status: str, is_member: bool = True) -> Dict[str, Any]:
+    """A ChatMember object as Telegram documents it for ``status``."""
+    member: Dict[str, Any] = {"status": status, "user": user}
+    if status == "creator":
+        member["is_anonymous"] = False
+    elif status == "administrator":
+        member.update(ADMIN_RIGHTS)
+    elif status == "restricted":
+        member.update(is_member=is_member, **RESTRICTED_RIGHTS)
+    elif status == "kicked":
+        member["until_date"] = 0
+    return member
+
+
+def _error(status: int, description: str, retry_after: Optional[int] = None) -> web.Response:
+    body: Dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=status)

@@ -45,7 +45,7 @@ def test_list_prints_open_tickets_as_an_aligned_table(filled_store, sqlite_url, 
 
 def test_list_all_includes_closed_tickets(filled_store, sqlite_url, capsys):
     assert main(["close", "CS-20261122-0001", "--db", sqlite_url]) == 0
-    assert "Tiket CS-20261122-0001 ditutup." in capsys.readouterr().out
+    assert "Tiket CS-20261122-0001 ditutup; survei kepuasan dikirim ke pelanggan." in capsys.readouterr().out
     assert main(["--db", sqlite_url, "list"]) == 0
     assert "CS-20261122-0001" not in capsys.readouterr().out
     assert main(["--db", sqlite_url, "list", "--all"]) == 0

@@ -45,31 +45,35 @@ def test_expansion_reaches_nested_values_and_leaves_other_types():
     assert expanded == {"a": ["y", 3, None], "b": {"c": "y"}}
 
 
-def test_repository_config_declares_both_kinds_and_disables_them_without_env(caplog):
+def test_repository_config_declares_the_webhook_and_disables_it_without_env(caplog):
     assert DEFAULT_CONFIG_PATH.is_file()
     with caplog.at_level(logging.WARNING, logger="bot.tickets.config"):
         assert load_notifiers() == {}
     lines = disabled_lines(caplog)
-    assert len(lines) == 2  # exactly one line per notifier
-    assert any("'telegram_agen'" in line and "token, chat_id" in line for line in lines)
-    assert any("'helpdesk_webhook'" in line and "url, secret" in line for line in lines)
-    assert declared_notifier_names() == ["telegram_agen", "helpdesk_webhook"]
+    assert len(lines) == 1  # exactly one line per notifier
+    assert "'helpdesk_webhook'" in lines[0] and "url, secret" in lines[0]
+    assert declared_notifier_names() == ["helpdesk_webhook"]  # the Telegram group is a desk (desks.yml)
 
 
-def test_repository_config_builds_both_notifiers_from_env(monkeypatch, caplog):
-    monkeypatch.setenv("TICKETS_TELEGRAM_TOKEN", "123:abc")
-    monkeypatch.setenv("TICKETS_TELEGRAM_CHAT_ID", "-100200300")
+def test_repository_config_builds_the_webhook_from_env(monkeypatch, caplog):
     monkeypatch.setenv("TICKETS_WEBHOOK_URL", "https://helpdesk.example/hook")
     monkeypatch.setenv("TICKETS_WEBHOOK_SECRET", "rahasia-bersama")
     with caplog.at_level(logging.WARNING, logger="bot.tickets.config"):
         notifiers = load_notifiers()
     assert disabled_lines(caplog) == []
-    assert isinstance(notifiers["telegram_agen"], TelegramNotifier)
     assert isinstance(notifiers["helpdesk_webhook"], WebhookNotifier)
-    assert notifiers["telegram_agen"].name == "telegram_agen"
     body = b'{"id":"CS-20261122-0001"}'
     assert notifiers["helpdesk_webhook"].signature(body) == \
         "sha256=" + hmac.new(b"rahasia-bersama", body, hashlib.sha256).hexdigest()
+
+
+def test_a_telegram_notifier_can_still_be_configured(tmp_path):
+    path = write(tmp_path, """
+notifiers:
+  announce: {kind: telegram, token: "123:abc", chat_id: "-100200300"}
+""")
+    notifiers = load_notifiers(path)
+    assert isinstance(notifiers["announce"], TelegramNotifier) and notifiers["announce"].name == "announce"
 
 
 def test_partially_configured_and_unknown_notifiers_are_skipped_once_each(tmp_path, monkeypatch, caplog):
