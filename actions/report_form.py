@@ -5,7 +5,6 @@ between tracker slots and that logic.
 """
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
@@ -17,8 +16,8 @@ from rasa_sdk.types import DomainDict
 
 from bot.tickets import WIB
 
-from nlu.normalizer import normalize
 from nlu.payloads import is_own_button_payload
+from nlu.questions import is_question
 from nlu.secrets import redact
 
 from actions import copy
@@ -84,15 +83,6 @@ class ValidateProblemReportForm(FormValidationAction):
         if state.outcome:
             return []
         return state.required() + [d.CONFIRMED]
-
-
-_QUESTION_START = re.compile(r"^(apa|apakah|bagaimana|gimana|gmn|berapa|kapan|kenapa|mengapa|knp|kok|dimana|di mana|"
-                             r"mana|bisa|boleh|cara|caranya)\b")
-
-
-def is_question(text: str) -> bool:
-    """A message that asks something (``berapa lama prosesnya?``) rather than answering the form."""
-    return "?" in text or bool(_QUESTION_START.match(normalize(text)))
 
 
 async def answer_side_question(dispatcher: CollectingDispatcher, text: str) -> bool:

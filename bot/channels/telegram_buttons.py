@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bot.channels.common import IssuedButtons, short_token
-from nlu.payloads import is_own_button_payload
+from nlu.payloads import is_own_payload
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ def token_for(payload: str) -> str:
 
 
 def is_trusted_payload(payload: str) -> bool:
-    """Plain-text answers are fine; a ``/intent`` payload must be one of the assistant's own."""
-    return not payload.startswith("/") or is_own_button_payload(payload)
+    """Plain-text answers are fine; a ``/intent`` payload must be one of the assistant's own (bot or survey)."""
+    return not payload.startswith("/") or is_own_payload(payload)
 
 
 class ButtonStore:

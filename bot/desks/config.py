@@ -85,5 +85,8 @@ def load_desks(service: HandoffService, path: Optional[PathLike] = None) -> Dict
         if problem:
             logger.warning("agent desk %r disabled: %s", name, problem)
             continue
-        desks[name] = DESK_KINDS[text_value(entry, "kind")][1](name, entry, service)
+        try:
+            desks[name] = DESK_KINDS[text_value(entry, "kind")][1](name, entry, service)
+        except (ValueError, TypeError) as error:   # e.g. a non-numeric Chatwoot account id
+            logger.warning("agent desk %r disabled: %s", name, error)
     return desks

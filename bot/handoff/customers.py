@@ -4,9 +4,11 @@ when it starts in the Rasa server.
 * Telegram, socket.io: the channel's own Rasa output channel (buttons become inline keyboards / quick
   replies). socket.io sends live only while the session is connected; otherwise the message waits in the
   outbox and is sent when the web chat reconnects (``session_request``).
-* WhatsApp: the Cloud API, inside the 24-hour customer-service window; outside it an approved template
-  (``WHATSAPP_AGENT_TEMPLATE`` + ``WHATSAPP_TEMPLATE_LANGUAGE``) carries the message, and without one the
-  message is undeliverable and the agent is told why.
+* WhatsApp: the Cloud API, inside the 24-hour customer-service window (counted from the customer's last
+  message, which the handoff records: the Cloud API itself accepts a free-form message outside the window and
+  only reports error 131047 later, in a status webhook); outside it an approved template
+  (``WHATSAPP_AGENT_TEMPLATE`` + ``WHATSAPP_TEMPLATE_LANGUAGE``, one body parameter) carries the message, and
+  without one the message is undeliverable and the agent is told why.
 * REST: nothing to push; the message is available at ``GET /webhooks/rest/messages?sender=<id>``.
 """
 from __future__ import annotations
@@ -27,7 +29,6 @@ from bot.tickets.notifiers import DeliveryError, Undeliverable
 logger = logging.getLogger(__name__)
 
 WHATSAPP_WINDOW = timedelta(hours=24)
-REENGAGEMENT_ERROR = "131047"  # Cloud API: more than 24 hours since the customer last wrote
 MAX_TEMPLATE_PARAMETER_CHARS = 1000
 _TEMPLATE_UNSAFE = re.compile(r"[\n\t]+| {4,}")
 
@@ -124,12 +125,8 @@ class WhatsAppSender:
         output = self._output()
         await output.send_response(handoff.customer_id, _as_rasa(message))
         if output.delivered < output.attempted:
-            refusal = getattr(self.graph, "last_refusal", "") or ""
-            if REENGAGEMENT_ERROR in refusal:
-                await self._send_template(wa_id_of(handoff.customer_id), message)
-                return
-            raise DeliveryError(f"whatsapp: {output.attempted - output.delivered} of {output.attempted} parts "
-                                f"not accepted {refusal}".strip())
+            raise DeliveryError(f"whatsapp: {output.attempted - output.delivered} of {output.attempted} parts not "
+                                f"accepted {getattr(self.graph, 'last_refusal', '')}".strip())
 
     async def _send_template(self, to: str, message: ThreadMessage) -> None:
         if self.template is None:

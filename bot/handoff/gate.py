@@ -21,8 +21,9 @@ from actions import copy
 from actions.secrets import secret_warning
 from bot.handoff.model import SURVEY_ASKED, SURVEY_COMMENT, SURVEY_DONE, SURVEY_EXPIRED, Handoff, Outgoing
 from bot.handoff.service import HandoffService, utc_now
-from bot.handoff.survey import is_survey_payload, parse_payload, typed_rating, typed_skip
+from bot.handoff.survey import looks_like_survey_payload, parse_payload, typed_rating, typed_skip
 from nlu.normalizer import normalize
+from nlu.questions import is_question
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ class GateDecision:
     handled: bool
     replies: Sequence[Outgoing] = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "replies", tuple(self.replies))
+
 
 TO_BOT = GateDecision(False)
 
@@ -65,7 +69,7 @@ def decide(service: HandoffService, sender_id: str, text: str, secrets: Sequence
     answer = parse_payload(text)
     if answer is not None:
         return _survey_tap(service, sender_id, answer.ticket_id, answer.rating, now)
-    if is_survey_payload(text):
+    if looks_like_survey_payload(text):
         logger.warning("handoff gate: ignored a malformed survey payload from %s", sender_id)
         return GateDecision(True)
     survey = service.store.survey_for(sender_id)
@@ -80,7 +84,7 @@ def _during_handoff(service: HandoffService, handoff: Handoff, text: str, secret
     if wants_bot_back(text):
         left = service.leave(handoff, now)
         return GateDecision(True, replies + ([left] if left else []))
-    if is_survey_payload(text):
+    if looks_like_survey_payload(text):
         return GateDecision(True, replies)  # an old survey tap while a new ticket is open: nothing to forward
     forwarded = copy.NOTE_BUTTON.format(payload=text.strip()) if text.strip().startswith("/") else text
     if secrets:
@@ -124,7 +128,8 @@ def _survey_reply(service: HandoffService, survey: Handoff, text: str, secrets: 
     if typed_skip(text):
         service.end_survey(survey, SURVEY_DONE, now)
         return GateDecision(True, [Outgoing(copy.CSAT_SKIPPED)])
-    if service.comment_window_open(survey, now) and not secrets and not text.strip().startswith("/") and text.strip():
+    if service.comment_window_open(survey, now) and not secrets and not text.strip().startswith("/") and \
+            text.strip() and not is_question(text):   # a new question goes to the bot, not into the comment
         thanks = service.comment(survey, text, now)
         return GateDecision(True, [thanks] if thanks else [])
     service.end_survey(survey, SURVEY_DONE, now)

@@ -59,13 +59,6 @@ def clean_text(text: str) -> str:
     return cleaned[:MAX_MESSAGE_CHARS]
 
 
-def open_handoff(connection: Connection, ticket_id: str, customer_id: str, channel: str, now: datetime) -> None:
-    """Start waiting for an agent; call inside the transaction that creates the ticket."""
-    connection.execute(sa.insert(handoffs).values(
-        ticket_id=ticket_id, customer_id=customer_id, channel=channel, state=WAITING, created_at=now,
-        last_customer_at=now, survey=SURVEY_NONE))
-
-
 class HandoffStore:
     """Reads and changes handoffs in one ticket database."""
 
@@ -251,6 +244,6 @@ def held_by(agent: Agent) -> Any:
                    handoffs.c.agent_id == agent.agent_id)
 
 
-__all__ = ["HandoffStore", "DuplicateMessage", "first_in_line", "open_handoff", "clean_text", "MESSAGE_OUTBOX", "IS_WAITING", "IS_ACTIVE", "held_by",
+__all__ = ["HandoffStore", "DuplicateMessage", "first_in_line", "clean_text", "MESSAGE_OUTBOX", "IS_WAITING", "IS_ACTIVE", "held_by",
            "SURVEY_WAITS_FOR_RATING", "SURVEY_WAITS_FOR_COMMENT", "SURVEY_OPEN", "NO_NOTICE_YET",
            "NO_UNCLAIMED_NOTICE_YET", "RESOLVED", "LEFT", "SURVEY_DONE", "SURVEY_EXPIRED", "TO_AGENT", "TO_CUSTOMER"]

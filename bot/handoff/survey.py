@@ -1,16 +1,14 @@
 """CSAT survey buttons: the payloads they send, and reading a customer's answer (a tap or a typed digit)."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from actions import copy
+from nlu.payloads import SURVEY_INTENTS, button_payload, parse_own_payload
 
-RATE_INTENT, SKIP_INTENT = "csat", "csat_skip"
-TICKET_ID = re.compile(r"CS-\d{8}-\d{4,6}")
-_PAYLOAD = re.compile(r"^/(csat|csat_skip)(\{.{0,120}\})$")
+RATE_INTENT, SKIP_INTENT = "csat", "csat_skip"   # payload intents, see nlu.payloads.SURVEY_INTENTS
 _TYPED_RATING = re.compile(r"^\s*([1-5])(?:\s*(?:/\s*5|bintang|⭐+))?\s*[.!]?\s*$", re.IGNORECASE)
 _SKIP_WORDS = re.compile(r"^\s*(lewati|skip|tidak ada|gak ada|ga ada|nggak ada|tidak|gak|ga|no)\s*[.!]?\s*$",
                          re.IGNORECASE)
@@ -30,12 +28,12 @@ class SurveyAnswer:
 
 def rating_payload(ticket_id: str, rating: int) -> str:
     """``/csat{"ticket":"CS-20261202-0001","rating":"5"}``."""
-    return f"/{RATE_INTENT}" + json.dumps({"ticket": ticket_id, "rating": str(rating)}, separators=(",", ":"))
+    return button_payload(RATE_INTENT, ticket=ticket_id, rating=str(rating))
 
 
 def skip_payload(ticket_id: str) -> str:
     """``/csat_skip{"ticket":"CS-20261202-0001"}``."""
-    return f"/{SKIP_INTENT}" + json.dumps({"ticket": ticket_id}, separators=(",", ":"))
+    return button_payload(SKIP_INTENT, ticket=ticket_id)
 
 
 def rating_buttons(ticket_id: str) -> Tuple[Tuple[str, str], ...]:
@@ -50,25 +48,14 @@ def skip_button(ticket_id: str) -> Tuple[str, str]:
 
 def parse_payload(text: str) -> Optional[SurveyAnswer]:
     """A survey button's payload, or None for anything else (including malformed or forged shapes)."""
-    match = _PAYLOAD.match(text.strip())
-    if not match:
+    parsed = parse_own_payload(text, SURVEY_INTENTS)
+    if parsed is None:
         return None
-    try:
-        data = json.loads(match.group(2))
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("ticket"), str) or \
-            not TICKET_ID.fullmatch(data["ticket"]):
-        return None
-    if match.group(1) == SKIP_INTENT:
-        return SurveyAnswer(data["ticket"]) if set(data) == {"ticket"} else None
-    rating = data.get("rating")
-    if set(data) != {"ticket", "rating"} or not isinstance(rating, str) or rating not in "12345" or len(rating) != 1:
-        return None
-    return SurveyAnswer(data["ticket"], int(rating))
+    intent, entities = parsed
+    return SurveyAnswer(entities["ticket"], int(entities["rating"]) if intent == RATE_INTENT else None)
 
 
-def is_survey_payload(text: str) -> bool:
+def looks_like_survey_payload(text: str) -> bool:
     """Whether ``text`` has the shape of a survey payload at all (valid or not): never for the bot's NLU."""
     return text.strip().startswith((f"/{RATE_INTENT}{{", f"/{SKIP_INTENT}{{"))
 

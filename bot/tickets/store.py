@@ -16,12 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.tickets.database import Database, connect
 from bot.tickets.ids import allocate_ticket_id
-from bot.handoff.store import open_handoff
 from bot.tickets.model import WIB, Ticket, TicketDraft
 from bot.tickets.outbox import Outbox, enqueue
 from bot.tickets.records import draft_columns, ticket_from_row
 from bot.tickets.redaction import redact_draft
-from bot.tickets.schema import tickets
+from bot.tickets.schema import handoffs, tickets
 from bot.tickets.sla import sla_due
 
 logger = logging.getLogger(__name__)
@@ -76,7 +75,10 @@ class TicketStore:
             id=ticket.id, status=ticket.status, created_at=ticket.created_at, sla_due_at=ticket.sla_due_at,
             **draft_columns(draft)))
         enqueue(connection, ticket.id, notifier_names, created_at)
-        open_handoff(connection, ticket.id, draft.customer_id, draft.channel, created_at)
+        # The conversation now waits for an agent (bot.handoff takes it from here; states in bot.handoff.model).
+        connection.execute(sa.insert(handoffs).values(
+            ticket_id=ticket.id, customer_id=draft.customer_id, channel=draft.channel, state="waiting",
+            created_at=created_at, last_customer_at=created_at, survey="none"))
         return ticket
 
     def _open_by_dedupe_key(self, dedupe_key: str) -> Optional[Ticket]:

@@ -51,8 +51,26 @@ def message_problems(message: Any) -> List[str]:
             problems.append("image.link missing")
     elif kind == "interactive":
         problems.extend(_interactive_problems(message.get("interactive")))
+    elif kind == "template":
+        problems.extend(_template_problems(message.get("template")))
     else:
         problems.append(f"unsupported type {kind!r}")
+    return problems
+
+
+def _template_problems(template: Any) -> List[str]:
+    """A template message: an approved name, a language code, and body parameters of type text (no new lines,
+    tabs or more than 4 consecutive spaces, as the Cloud API requires)."""
+    if not isinstance(template, dict) or not isinstance(template.get("name"), str) or not template["name"]:
+        return ["template.name missing"]
+    problems: List[str] = []
+    if not isinstance((template.get("language") or {}).get("code"), str):
+        problems.append("template.language.code missing")
+    for component in template.get("components") or []:
+        for parameter in component.get("parameters") or []:
+            text = parameter.get("text") if parameter.get("type") == "text" else None
+            if not isinstance(text, str) or not text.strip() or "\n" in text or "\t" in text or "     " in text:
+                problems.append("template parameter text must be non-empty, without new lines, tabs or 5 spaces")
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Telegram ``Update`` objects as the Bot API sends them (private chats), for tests."""
+"""Telegram ``Update`` objects as the Bot API sends them (private chats and the agents' group), for tests."""
 from __future__ import annotations
 
 import itertools
@@ -52,3 +52,40 @@ def callback_update(update_id: int, chat_id: int, data: str, query_id: Optional[
     return {"update_id": update_id, "callback_query": {
         "id": query_id or f"cbq-{update_id}", "from": user(chat_id, first_name), "message": bot_message,
         "chat_instance": "-8123", "data": data}}
+
+
+# --- the agents' group (a supergroup, optionally a forum) ---------------------------------------------------
+
+_group_update_ids = itertools.count(1)
+_group_message_ids = itertools.count(9000)
+
+
+def member(user_id: int, first_name: str) -> Dict[str, Any]:
+    """An agent's User object."""
+    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "id"}
+
+
+def group_chat(chat_id: int, forum: bool = False) -> Dict[str, Any]:
+    """The agents' supergroup."""
+    return {"id": chat_id, "type": "supergroup", "title": "Agen CS Kripto", **({"is_forum": True} if forum else {})}
+
+
+def group_text_update(user_id: int, name: str, text: str, chat_id: int, reply_to: Optional[Dict[str, Any]] = None,
+                      topic: Optional[int] = None, update_id: Optional[int] = None) -> Dict[str, Any]:
+    """An agent's message in the group; ``reply_to`` is the Message replied to, ``topic`` a forum topic id."""
+    message: Dict[str, Any] = {"message_id": next(_group_message_ids), "from": member(user_id, name),
+                               "chat": group_chat(chat_id, forum=topic is not None), "date": int(time.time()),
+                               "text": text}
+    if reply_to is not None:
+        message["reply_to_message"] = reply_to
+    if topic is not None:
+        message.update(message_thread_id=topic, is_topic_message=True)
+    return {"update_id": update_id or next(_group_update_ids), "message": message}
+
+
+def group_callback_update(user_id: int, name: str, data: str, tapped: Dict[str, Any],
+                          update_id: Optional[int] = None) -> Dict[str, Any]:
+    """A tap on a button under ``tapped`` (a Message the bot sent in the group)."""
+    return {"update_id": update_id or next(_group_update_ids), "callback_query": {
+        "id": f"cbq-{next(_group_update_ids)}", "from": member(user_id, name), "message": tapped,
+        "chat_instance": "-4242", "data": data}}

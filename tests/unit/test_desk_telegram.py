@@ -19,13 +19,23 @@ from bot.tickets.model import Ticket
 from bot.tickets.notifiers import DeliveryError
 from bot.tickets.store import TicketStore
 from tests.channels.fake_telegram import BOT_USERNAME, FakeBotAPI, visible_length
+from tests.channels.telegram_builders import group_callback_update as _group_callback
+from tests.channels.telegram_builders import group_chat as chat, group_text_update as _group_text, member
 from tests.tickets.drafts import make_draft
 
 DESK = "telegram_agen"
 GROUP, OTHER_GROUP = -1001234567890, -1009876543210
 RINA, SARI, STRANGER = 5101, 5102, 5199
-_update_ids = itertools.count(1)
-_message_ids = itertools.count(9000)
+
+
+def text_update(user_id: int, name: str, text: str, reply_to: Optional[Dict[str, Any]] = None,
+                topic: Optional[int] = None, chat_id: int = GROUP, update_id: Optional[int] = None) -> Dict[str, Any]:
+    return _group_text(user_id, name, text, chat_id, reply_to=reply_to, topic=topic, update_id=update_id)
+
+
+def callback_update(user_id: int, name: str, data: str, tapped: Dict[str, Any],
+                    update_id: Optional[int] = None) -> Dict[str, Any]:
+    return _group_callback(user_id, name, data, tapped, update_id=update_id)
 
 
 # --- fixtures ---------------------------------------------------------------------------------------------
@@ -74,34 +84,6 @@ async def announced(desk: TelegramGroupDesk, service: HandoffService, api: FakeB
 
 
 # --- update builders (the agents' supergroup) ---------------------------------------------------------------
-
-def member(user_id: int, first_name: str) -> Dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "id"}
-
-
-def chat(chat_id: int = GROUP, forum: bool = False) -> Dict[str, Any]:
-    return {"id": chat_id, "type": "supergroup", "title": "Agen CS Kripto", **({"is_forum": True} if forum else {})}
-
-
-def text_update(user_id: int, name: str, text: str, reply_to: Optional[Dict[str, Any]] = None,
-                topic: Optional[int] = None, chat_id: int = GROUP, update_id: Optional[int] = None) -> Dict[str, Any]:
-    """An agent's message; ``reply_to`` is the Message replied to, ``topic`` a forum topic id."""
-    message: Dict[str, Any] = {"message_id": next(_message_ids), "from": member(user_id, name),
-                               "chat": chat(chat_id, forum=topic is not None), "date": int(time.time()), "text": text}
-    if reply_to is not None:
-        message["reply_to_message"] = reply_to
-    if topic is not None:
-        message.update(message_thread_id=topic, is_topic_message=True)
-    return {"update_id": update_id or next(_update_ids), "message": message}
-
-
-def callback_update(user_id: int, name: str, data: str, tapped: Dict[str, Any],
-                    update_id: Optional[int] = None) -> Dict[str, Any]:
-    """A tap on a button under ``tapped`` (a Message the bot sent)."""
-    return {"update_id": update_id or next(_update_ids), "callback_query": {
-        "id": f"cbq-{next(_update_ids)}", "from": member(user_id, name), "message": tapped,
-        "chat_instance": "-4242", "data": data}}
-
 
 def first_message(api: FakeBotAPI) -> Dict[str, Any]:
     """The announcement as Telegram returned it (the first non-service message in the group)."""
@@ -312,7 +294,8 @@ async def test_notes_while_claimed_carry_the_selesai_button_and_close_it(desk, s
     shown = api.messages(GROUP)[-1]
     assert shown["text"] == f"ℹ️ Tiket {ticket.id} diambil oleh Rina."
     assert shown["reply_markup"]["inline_keyboard"] == [[{"text": "Selesai", "callback_data": f"tutup:{ticket.id}"}]]
-    await desk.handle_update(callback_update(RINA, "Rina", f"tutup:{ticket.id}", api.message(GROUP, max(api.sent[str(GROUP)]))))
+    selesai = api.message(GROUP, max(api.sent[str(GROUP)]))
+    await desk.handle_update(callback_update(RINA, "Rina", f"tutup:{ticket.id}", selesai))
     assert service.store.get(ticket.id).state == RESOLVED
 
 
@@ -346,14 +329,16 @@ async def test_polling_survives_a_malformed_update_and_a_server_error(desk, serv
         await eventually(lambda: desk.health()["status"] == "degraded")
         assert "Internal Server Error" in desk.health()["last_error"] and api.token not in desk.health()["last_error"]
         api.push({"update_id": None, "message": {"chat": "rusak"}})
-        api.push(callback_update(RINA, "Rina", f"ambil:{ticket.id}", first_message(api), update_id=api.next_update_id()))
+        api.push(callback_update(RINA, "Rina", f"ambil:{ticket.id}", first_message(api),
+                                 update_id=api.next_update_id()))
         await eventually(lambda: service.store.get(ticket.id).state == WITH_AGENT)
         await eventually(lambda: desk.health()["status"] == "ok")
     finally:
         await desk.stop()
     methods = [c.method for c in api.calls if c.method in ("deleteWebhook", "getUpdates")]
-    assert methods[0] == "deleteWebhook" and methods.count("getUpdates") >= 3
-    assert [c.status for c in api.calls_to("getUpdates")][0] == 500
+    assert methods[0] == "deleteWebhook"
+    statuses = [c.status for c in api.calls_to("getUpdates")]
+    assert statuses[0] == 500 and 200 in statuses[1:]
     assert api.calls_to("getUpdates")[-1].params["allowed_updates"] == ["message", "callback_query"]
 
 

@@ -101,3 +101,14 @@ def test_oversized_entity_object_is_rejected():
 
 def test_article_id_with_trailing_newline_is_rejected():
     assert is_own_button_payload('/choose_article{"article_id":"memo-tag\\n"}') is False
+
+
+def test_survey_payloads_are_ours_but_never_bot_intents():
+    from nlu.payloads import is_own_payload, is_survey_payload
+
+    rating, skip = '/csat{"ticket":"CS-20261202-0001","rating":"5"}', '/csat_skip{"ticket":"CS-20261202-0001"}'
+    assert is_survey_payload(rating) and is_survey_payload(skip) and is_own_payload(rating)
+    assert not is_own_button_payload(rating) and not is_own_button_payload(skip)   # NLU never trusts them
+    for forged in ('/csat{"ticket":"CS-20261202-0001"}', '/csat{"ticket":"CS-20261202-0001","rating":"0"}',
+                   '/csat', '/csat_skip', '/csat{"ticket":"<b>","rating":"5"}'):
+        assert not is_own_payload(forged), forged

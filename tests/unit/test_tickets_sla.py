@@ -149,3 +149,27 @@ def test_next_opening_is_open_and_nothing_earlier_is(moment, hours):
     if opening > moment:  # every minute between was off duty
         assert not within_operating_hours(moment, hours)
         assert not within_operating_hours(opening - timedelta(microseconds=1), hours)
+
+
+@settings(max_examples=300)
+@given(MOMENTS, st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=5)), operating_hours())
+def test_operating_time_between_matches_the_oracle(start, length, hours):
+    from bot.tickets.sla import operating_time_between as production
+
+    assert production(start, start + length, hours) == operating_time_between(start, start + length, hours)
+    assert production(start + length, start, hours) == timedelta(0)
+
+
+@settings(max_examples=200)
+@given(MOMENTS, st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=2)), operating_hours())
+def test_adding_operating_time_and_measuring_it_agree(start, duration, hours):
+    from bot.tickets.sla import add_operating_time, operating_time_between as production
+
+    end = add_operating_time(start, duration, hours)
+    assert end >= start and production(start, end, hours) == duration
+
+
+def test_first_response_over_a_night_counts_only_the_working_minutes():
+    from bot.tickets.sla import operating_time_between as production
+
+    assert production(wib(22, 21, 30), wib(23, 8, 15), DEFAULT_HOURS) == timedelta(minutes=45)
