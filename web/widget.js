@@ -8,7 +8,7 @@
  * The page's origin must be listed in WEBCHAT_ORIGINS on the server.
  *
  * - Talks to Rasa's socket.io channel (events session_request / session_confirm, user_uttered,
- *   bot_uttered) with the vendored socket.io client (web/vendor/socket.io.min.js, no CDN).
+ *   bot_uttered, reply_done) with the vendored socket.io client (web/vendor/socket.io.min.js, no CDN).
  * - The conversation survives reloads: the session id and the rendered messages are kept in
  *   localStorage (the server keeps the conversation under the same session id); "Mulai baru" clears
  *   both. When the server redacts a secret from a message, the widget's copy is redacted too.
@@ -392,6 +392,7 @@
   var ioClient = null;   // the socket.io client factory, kept to open a fresh connection on "Mulai baru"
   var confirmed = false;
   var pending = [];
+  var awaitingReply = null; // id of the last message sent: its reply_done ends the typing indicator
 
   function flush() {
     while (socket && socket.connected && confirmed && pending.length) {
@@ -409,12 +410,18 @@
     var id = newId();
     addMessage({ who: "user", text: shownAs || text, id: id });
     pending.push({ message: text, session_id: state.sessionId, message_id: id });
+    awaitingReply = id;
     setTyping(true);
     flush();
   }
 
-  function onBotMessage(data) {
+  function onBotMessage(data, ack) {
     if (!data || typeof data !== "object") { return; }
+    // An agent's message (live handoff) carries an id and asks for an acknowledgement: the server keeps it
+    // until the page confirms, and sends it again after a reconnect; an id shown before is not shown twice.
+    var delivery = isString(data.delivery_id, 64) ? data.delivery_id : null;
+    if (typeof ack === "function") { ack(true); }
+    if (delivery && state.messages.some(function (m) { return m.delivery === delivery; })) { return; }
     var text = typeof data.text === "string" ? data.text : "";
     var buttons = cleanButtons(data.quick_replies || data.buttons);
     var link = null;
@@ -426,6 +433,7 @@
     setTyping(false);
     var message = { who: "bot", text: text, buttons: buttons };
     if (link) { message.link = link; }
+    if (delivery) { message.delivery = delivery; }
     addMessage(message);
   }
 
@@ -460,6 +468,10 @@
     });
     socket.on("bot_uttered", onBotMessage);
     socket.on("user_redacted", onRedacted);
+    // Every reply to a message is out, possibly none (an agent holds the conversation): stop "typing".
+    socket.on("reply_done", function (data) {
+      if (data && data.message_id === awaitingReply) { setTyping(false); }
+    });
     socket.on("disconnect", function (reason) {
       confirmed = false;
       setStatus(TEXT.reconnecting);
@@ -514,6 +526,7 @@
     if (state.messages.length && !window.confirm(TEXT.resetConfirm)) { return; }
     state = { sessionId: newId(), messages: [], open: true };
     pending = [];
+    awaitingReply = null;
     confirmed = false;
     saveState();
     renderAll();

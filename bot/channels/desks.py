@@ -76,8 +76,6 @@ class AgentDesks(InputChannel):
             except RequestError as error:
                 return response.json({"error": str(error)}, status=error.status)
             status, body = await desk.handle_webhook(request.body or b"", request.headers)
-            if status < 300:
-                runtime.worker.wake()
             return response.json(body or {}, status=status)
 
         return desks

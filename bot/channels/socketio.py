@@ -13,7 +13,10 @@ Rasa's builtin ``socketio``: ``user_uttered`` / ``bot_uttered``, ``session_persi
   ``session_request`` (no writing into somebody else's conversation by guessing its id);
 - secrets are redacted before the ``UserMessage`` exists (metadata ``redacted_secrets``), and the
   widget is told the redacted text (event ``user_redacted``) so it does not keep the secret either;
-- a failure while handling a message is answered with an apology, never with silence.
+- a failure while handling a message is answered with an apology, never with silence;
+- once every reply to a message has been emitted (none while an agent holds the conversation), the
+  connection that sent it gets ``reply_done`` with its ``message_id``, so the widget can stop its typing
+  indicator instead of showing it until its timeout.
 """
 from __future__ import annotations
 
@@ -47,6 +50,7 @@ ANY_ORIGIN = "*"
 MAX_SESSION_ID_CHARS = 128
 MAX_MESSAGE_ID_CHARS = 64
 REDACTED_EVENT = "user_redacted"
+REPLY_DONE_EVENT = "reply_done"
 _LOOPBACK_HOSTS = {"", "0.0.0.0", "::", "127.0.0.1", "localhost", "::1"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -327,5 +331,7 @@ class SafeSocketIOInput(SocketIOInput):
             except Exception:  # noqa: BLE001 - the customer must get an answer whatever failed
                 logger.exception("socketio: failed to handle a message from %s", sender_id)
                 await sio.emit(self.bot_message_evt, {"text": APOLOGY}, room=sender_id)
+            if message.message_id:   # every reply is out (the handoff gate may have sent none)
+                await sio.emit(REPLY_DONE_EVENT, {"message_id": message.message_id}, room=sid, namespace=namespace)
 
         return socketio_webhook

@@ -1,9 +1,9 @@
 """Reaching the customer on the channel they used: one sender per channel, registered by the channel
 when it starts in the Rasa server.
 
-* Telegram, socket.io: the channel's own Rasa output channel (buttons become inline keyboards / quick
-  replies). socket.io sends live only while the session is connected; otherwise the message waits in the
-  outbox and is sent when the web chat reconnects (``session_request``).
+* Telegram: the channel's own Rasa output channel (buttons become inline keyboards).
+* Web chat (socket.io): live to the session's open pages, acknowledged by the widget; otherwise the message
+  waits in the outbox and is sent when the web chat reconnects (``session_request``).
 * WhatsApp: the Cloud API, inside the 24-hour customer-service window (counted from the customer's last
   message, which the handoff records: the Cloud API itself accepts a free-form message outside the window and
   only reports error 131047 later, in a status webhook); outside it an approved template
@@ -13,6 +13,7 @@ when it starts in the Rasa server.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -60,24 +61,43 @@ class OutputChannelSender:
 
 
 class SocketIOSender:
-    """Emits to the web chat session while it is connected."""
+    """Sends to the web chat session's open pages and waits for a page to acknowledge the message.
 
-    def __init__(self, sio: Any, bot_message_evt: str, namespace: Optional[str] = None) -> None:
+    One bubble per message (Rasa's socket.io output would split a reply at blank lines and lose the agent's
+    name on the later parts), with a ``delivery_id`` the widget uses to show a re-sent message only once.
+    Without an acknowledgement (no page open, or the connection died unnoticed) the message stays in the
+    outbox and goes out again when the web chat reconnects."""
+
+    def __init__(self, sio: Any, bot_message_evt: str, namespace: Optional[str] = None,
+                 ack_timeout: float = 5.0) -> None:
         self.sio = sio
         self.event = bot_message_evt
         self.namespace = namespace or "/"
+        self.ack_timeout = ack_timeout
 
-    def connected(self, session_id: str) -> bool:
-        """Whether a browser is in the session's room now."""
+    def pages(self, session_id: str) -> list:
+        """Socket ids of the pages in the session's room now."""
         rooms = getattr(self.sio.manager, "rooms", {}).get(self.namespace, {})
-        return bool(rooms.get(session_id))
+        return list(rooms.get(session_id) or {})
 
     async def send(self, handoff: Handoff, message: ThreadMessage) -> None:
-        if not self.connected(handoff.customer_id):
+        pages = self.pages(handoff.customer_id)
+        if not pages:
             raise DeliveryError("web chat not connected; sent when the customer comes back")
-        from rasa.core.channels.socketio import SocketIOOutput
+        body: Dict[str, Any] = {"text": message.text, "delivery_id": f"handoff-{message.id}"}
+        if message.buttons:
+            body["quick_replies"] = [{"content_type": "text", "title": title, "payload": payload}
+                                     for title, payload in message.buttons]
+        results = await asyncio.gather(*(self._call(page, body) for page in pages))
+        if not any(results):
+            raise DeliveryError("no web chat page acknowledged the message; sent again when it reconnects")
 
-        await SocketIOOutput(self.sio, self.event).send_response(handoff.customer_id, _as_rasa(message))
+    async def _call(self, page: str, body: Dict[str, Any]) -> bool:
+        try:
+            return bool(await self.sio.call(self.event, body, to=page, namespace=self.namespace,
+                                            timeout=self.ack_timeout))
+        except Exception:  # noqa: BLE001 - timeout or a page that just left: not acknowledged
+            return False
 
 
 class RestSender:

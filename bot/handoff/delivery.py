@@ -84,7 +84,7 @@ class HandoffWorker(OutboxWorker):
     def _post_note(self, ticket_id: str, note: str, targets: List[str]) -> None:
         with self.service.store.database.writer.begin() as connection:
             self.service.store.add_messages(connection, ticket_id, TO_AGENT, [Outgoing(note)], targets, utc_now())
-        self.wake()
+        self.service.store.on_change()
 
 
 __all__ = ["HandoffWorker", "CUSTOMER_RETRY", "DeliveryError"]

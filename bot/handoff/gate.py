@@ -150,9 +150,8 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 class HandoffGate:
     """Wraps a channel's ``on_new_message``: handed-over conversations never reach the bot."""
 
-    def __init__(self, service: Callable[[], HandoffService], on_change: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, service: Callable[[], HandoffService]) -> None:
         self._service = service
-        self._on_change = on_change
         self.failures = 0  # decisions that failed (database down): those messages went to the bot instead
         self.last_error: Optional[str] = None
 
@@ -164,7 +163,6 @@ class HandoffGate:
             if not decision.handled:
                 await on_new_message(message)
                 return False
-            self._on_change()
             for outgoing in decision.replies:
                 await message.output_channel.send_response(message.sender_id, rasa_message(outgoing))
             return True

@@ -51,6 +51,7 @@ def build_runtime() -> HandoffRuntime:
     service = HandoffService(store, TicketStore(database), declared_desk_names(), claim_timeout())
     desks = load_desks(service)
     worker = HandoffWorker(service, customer_senders, desks)
+    store.on_change = worker.wake   # replies from desks and the gate go out at once, not at the next poll
 
     async def customer_back(customer_id: str) -> None:
         import asyncio
@@ -89,5 +90,4 @@ class LazyRuntime:
 
 
 handoff_runtime = LazyRuntime()
-gate = HandoffGate(lambda: handoff_runtime.get().service,
-                   on_change=lambda: handoff_runtime.ready.worker.wake() if handoff_runtime.ready else None)
+gate = HandoffGate(lambda: handoff_runtime.get().service)

@@ -7,7 +7,7 @@ twice, and a transition never exists without its messages. Text is redacted (sec
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -62,9 +62,10 @@ def clean_text(text: str) -> str:
 class HandoffStore:
     """Reads and changes handoffs in one ticket database."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, on_change: Callable[[], None] = lambda: None) -> None:
         self.database = database
         self.outbox = Outbox(database, MESSAGE_OUTBOX)
+        self.on_change = on_change  # called after every committed change (wakes the delivery worker)
 
     # ------------------------------------------------------------ reads
 
@@ -211,6 +212,8 @@ class HandoffStore:
             if dedupe_key is not None and self._seen(dedupe_key):
                 raise DuplicateMessage(dedupe_key) from None
             raise
+        if messages:
+            self.on_change()
         return handoff_from_row(row)
 
 

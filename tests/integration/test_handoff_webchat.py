@@ -3,6 +3,7 @@
 A customer reports a problem in the widget and gets a ticket -> the bot goes quiet and says so once -> an
 agent (CLI) claims and replies, and the reply appears live in the open page -> a reply written while the
 customer is away is shown once when the widget comes back -> the agent closes, the customer taps a rating.
+The typing indicator stops when the server says a message got all its replies (``reply_done``), even none.
 """
 from __future__ import annotations
 
@@ -155,7 +156,13 @@ def test_webchat_customer_is_served_live_by_an_agent_and_rates_the_help(servers,
     assert len(after_question) == 3, after_question             # notice, claim, reply: nothing from the bot
     assert after_question[0] == notice[0] and "Agen Rina sedang menangani" in after_question[1]
     assert after_question[2] == f"Agen Rina:\n{FIRST_REPLY}"     # the agent's line breaks are kept
-    page.wait_for_function(f"() => {SHADOW}.querySelector('.kcs-typing').hidden", timeout=5_000)
+
+    # the customer answers the agent: forwarded, no reply, and the widget does not show "typing" for 45 s
+    shown = len(bot_texts(page))
+    type_and_send(page, "oke, saya cek dulu")
+    page.wait_for_function(f"() => {SHADOW}.querySelector('.kcs-typing').hidden", timeout=10_000)
+    assert len(bot_texts(page)) == shown                          # reply_done came after every reply: none
+    assert [m.text for m in handoffs.thread(ticket_id) if m.from_customer][-1] == "oke, saya cek dulu"
 
     # 4. the customer leaves; a reply written meanwhile waits and is shown once when the widget is back
     assert websockets, "the widget never upgraded to WebSocket"   # so the server sees the page leave at once
