@@ -33,6 +33,7 @@ eval:  ## accuracy of the running assistant on tests/data/eval.tsv
 bench: prepare  ## latency/throughput/memory vs a vanilla `rasa init` assistant; channel webhook latency
 	@$(ENV) $(PY) bench/run_bench.py
 	@$(ENV) $(PY) bench/channel_latency.py
+	@$(ENV) $(PY) bench/handoff_latency.py
 
 lock:  ## re-resolve all dependencies together into requirements.lock
 	@.venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.10 \

@@ -5,16 +5,16 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.tickets import (WIB, OutboxWorker, Ticket, TicketStore, TranscriptLine, declared_notifier_names,
+from bot.tickets import (OutboxWorker, Ticket, TicketStore, TranscriptLine, declared_notifier_names,
                          load_notifiers, open_store, within_operating_hours)
 from bot.desks.config import declared_desk_names, load_desks
-from bot.handoff.service import HandoffService
+from bot.handoff.service import HandoffService, when_text
 from bot.handoff.store import HandoffStore
 from nlu.secrets import redact
 from nlu.sentiment import detect_mood
@@ -26,7 +26,6 @@ from actions.reporting import details as d
 from actions.reporting.ticket_draft import Conversation, build_draft
 
 logger = logging.getLogger(__name__)
-DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 
 @lru_cache(maxsize=1)
@@ -89,21 +88,9 @@ def conversation_facts(tracker: Tracker) -> Conversation:
         transcript=lines, dedupe_key=f"{tracker.sender_id}:{message_id}" if message_id else None)
 
 
-def _when(at: datetime, now: datetime) -> str:
-    """``pukul 14.30 WIB hari ini`` / ``besok`` / ``Senin, 30/11``."""
-    at, now = at.astimezone(WIB), now.astimezone(WIB)
-    clock = f"pukul {at:%H.%M} WIB"
-    days = (at.date() - now.date()).days
-    if days == 0:
-        return f"hari ini {clock}"
-    if days == 1:
-        return f"besok {clock}"
-    return f"{DAY_NAMES[at.weekday()]}, {at:%d/%m} {clock}"
-
-
 def expectation(ticket: Ticket, now: datetime) -> str:
     """An honest promise: when an agent replies, and what happens outside operating hours."""
-    due = _when(ticket.sla_due_at, now)
+    due = when_text(ticket.sla_due_at, now)
     if within_operating_hours(now):
         return copy.TICKET_IN_HOURS.format(due=due)
     return copy.TICKET_OUT_OF_HOURS.format(hours=copy.agent_hours_text(), due=due)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.handoff.model import (ACTIVE_STATES, CUSTOMER_TARGET, LEFT, RESOLVED, SURVEY_ASKED, SURVEY_COMMENT,
-                               SURVEY_DONE, SURVEY_EXPIRED, SURVEY_NONE, TO_AGENT, TO_CUSTOMER, WAITING, WITH_AGENT,
+                               SURVEY_DONE, SURVEY_EXPIRED, TO_AGENT, TO_CUSTOMER, WAITING, WITH_AGENT,
                                Agent, Handoff, Outgoing, ThreadMessage)
 from bot.tickets.database import Database
 from bot.tickets.outbox import SENT, Outbox, QueueTable

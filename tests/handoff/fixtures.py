@@ -10,7 +10,7 @@ import pytest
 from bot.handoff.model import Agent, ThreadMessage
 from bot.handoff.service import HandoffService
 from bot.handoff.store import HandoffStore
-from bot.tickets import TicketStore, open_store
+from bot.tickets import TicketStore
 from bot.tickets.model import WIB
 from tests.tickets.drafts import make_draft
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 import requests
@@ -51,8 +51,11 @@ def servers(tmp_path_factory: pytest.TempPathFactory, agent_telegram: FakeTelegr
         f"    base_url: '{agent_telegram.api_url}'\n"
         f"  helpdesk_webhook:\n    kind: webhook\n    url: '{agent_webhook.url}'\n"
         f"    secret: '{agent_webhook.secret}'\n", encoding="utf-8")
+    desks = work / "desks.yml"
+    desks.write_text("desks: {}\n", encoding="utf-8")   # the CLI is the desk here (see test_handoff_rest.py)
     config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers)
+                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers,
+                          desks_config=desks)
     config.extra_env["WEBCHAT_ORIGINS"] = WEBCHAT_ORIGINS
     # Hermetic: Telegram/WhatsApp credentials in the developer's shell must not switch those channels on
     # here (their own tests start servers with fakes), and replay state lives in the temp folder.
@@ -108,6 +111,17 @@ def client(servers: AssistantServers) -> AssistantClient:
 def sender() -> str:
     """A fresh conversation id per test."""
     return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    """``condition()`` once it is truthy; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not met in {timeout:.0f} s")
 
 
 def texts(replies: List[dict]) -> List[str]:

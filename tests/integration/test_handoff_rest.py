@@ -5,17 +5,15 @@ to the REST client -> close -> CSAT survey answered -> the bot answers again.
 """
 from __future__ import annotations
 
-import time
-from typing import Any, Callable, Dict, List
+from typing import Any, Dict, List
 
 import pytest
 import requests
 
-from bot.handoff.service import HandoffService
 from bot.handoff.store import HandoffStore
 from bot.handoff.survey import rating_payload, skip_payload
 from bot.tickets.__main__ import main as tickets_cli
-from tests.integration.conftest import texts
+from tests.integration.conftest import texts, wait_for
 from tests.integration.test_report_flow import SEED, say, submit
 
 pytestmark = pytest.mark.integration
@@ -35,15 +33,6 @@ def agent_messages(servers: Any, sender: str, after: int = 0) -> List[Dict[str, 
     assert reply.status_code == 200, reply.text
     return reply.json()["messages"]
 
-
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def cli(servers: Any, *args: str) -> int:

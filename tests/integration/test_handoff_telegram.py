@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -20,6 +20,7 @@ from bot.servers import AssistantServers, ServerConfig
 from bot.tickets.database import connect
 from tests.channels import telegram_builders as build
 from tests.channels.fake_telegram import FakeBotAPI
+from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -65,15 +66,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory, customers: FakeBotAPI,
     yield running
     running.stop()
 
-
-def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met in {timeout:.0f} s")
 
 
 class Customer:

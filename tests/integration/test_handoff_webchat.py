@@ -17,7 +17,8 @@ from bot.handoff.model import CUSTOMER_TARGET
 from bot.handoff.store import HandoffStore
 from bot.handoff.survey import rating_payload
 from bot.tickets.schema import message_outbox
-from tests.integration.test_handoff_rest import cli, wait_for
+from tests.integration.conftest import wait_for
+from tests.integration.test_handoff_rest import cli
 # The browser fixtures and page helpers of the existing Chromium tests (fixtures must be imported by name).
 from tests.integration.test_webchat_browser import (ARTIFACTS, SHADOW, browser, demo_url, dialogs,  # noqa: F401
                                                     page, playwright_api, wait_connected)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from bot.tickets.database import connect
 from bot.tickets.schema import handoffs
 from tests.channels.fake_chatwoot import FakeChatwoot
 from tests.channels.fake_graph import FakeGraph
+from tests.integration.conftest import wait_for
 from tests.integration.test_whatsapp import APP_SECRET, VERIFY_TOKEN, Customer, body_texts
 
 pytestmark = pytest.mark.integration
@@ -70,15 +71,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory, graph: FakeGraph,
     yield running
     running.stop()
 
-
-def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met in {timeout:.0f} s")
 
 
 class Chat:

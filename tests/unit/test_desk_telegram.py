@@ -3,7 +3,6 @@ tickets (plain group and forum), showing the thread, and the agents' taps, repli
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterator, List, Optional
@@ -20,7 +19,7 @@ from bot.tickets.notifiers import DeliveryError
 from bot.tickets.store import TicketStore
 from tests.channels.fake_telegram import BOT_USERNAME, FakeBotAPI, visible_length
 from tests.channels.telegram_builders import group_callback_update as _group_callback
-from tests.channels.telegram_builders import group_chat as chat, group_text_update as _group_text, member
+from tests.channels.telegram_builders import group_chat as chat, group_text_update as _group_text
 from tests.tickets.drafts import make_draft
 
 DESK = "telegram_agen"
