@@ -65,7 +65,7 @@ class AgentDesks(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json(await self.health())
 
-        @desks.route("/<desk_name>", methods=["POST"])
+        @desks.route(r"/<desk_name:[A-Za-z0-9_\-]{1,64}>", methods=["POST"])
         async def webhook(request: Request, desk_name: str) -> HTTPResponse:
             runtime = handoff_runtime.ready
             desk = runtime.desks.get(desk_name) if runtime else None

@@ -119,3 +119,12 @@ def test_a_survey_tap_for_someone_elses_ticket_is_ignored(client, servers, sende
     assert cli(servers, "close", ticket_id) == 0
     assert client.send(sender + "-other", rating_payload(ticket_id, 1)) == []
     assert handoffs.get(ticket_id).rating is None
+
+
+def test_health_reports_the_handoff(servers):
+    health = requests.get(f"{servers.config.rasa_url}/webhooks/desks/", timeout=10).json()
+    assert health["status"] == "ok" and health["gate_failures"] == 0
+    assert set(health["outbox"]) == {"pending", "oldest_pending_seconds"}
+    assert {"rest", "socketio"} <= set(health["customer_channels"])
+    reply = requests.post(f"{servers.config.rasa_url}/webhooks/desks/chatwoot", data=b"{}", timeout=10)
+    assert reply.status_code == 404   # no such desk configured here
