@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import requests
 
@@ -38,9 +38,13 @@ def percentiles(values: List[float]) -> str:
     return f"p50 {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms"
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+def wait_until(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """``condition()`` once it is truthy (polled every 2 ms); TimeoutError after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        value = condition()
+        if value:
+            return value
         if time.monotonic() > deadline:
             raise TimeoutError("no reply reached the fake platform")
         time.sleep(0.002)

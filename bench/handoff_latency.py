@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import statistics
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.handoff.service import HandoffService  # noqa: E402
 from bot.handoff.store import HandoffStore  # noqa: E402
+from bench.channel_latency import percentiles, wait_until  # noqa: E402
 from bot.servers import AssistantServers, ServerConfig  # noqa: E402
 from bot.tickets import open_store  # noqa: E402
 from tests.channels import telegram_builders as build  # noqa: E402
@@ -32,23 +32,6 @@ from tests.tickets.drafts import make_draft  # noqa: E402
 
 GROUP, RINA = -1001777000111, 8101
 RASA_PORT, ACTION_PORT = 16305, 16355
-
-
-def percentiles(values: List[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return f"p50 {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   (n={len(ordered)})"
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 30.0) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError("the reply did not reach the fake platform")
-        time.sleep(0.002)
 
 
 def timed(send: Callable[[], None], arrived: Callable[[], bool]) -> float:

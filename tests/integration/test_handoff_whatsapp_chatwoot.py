@@ -24,6 +24,7 @@ from bot.tickets.schema import handoffs
 from tests.channels.fake_chatwoot import FakeChatwoot
 from tests.channels.fake_graph import FakeGraph
 from tests.integration.conftest import wait_for
+from tests.integration.test_whatsapp import graph  # noqa: F401,F811 (a fake Graph API per module)
 from tests.integration.test_whatsapp import APP_SECRET, VERIFY_TOKEN, Customer, body_texts
 
 pytestmark = pytest.mark.integration
@@ -31,13 +32,6 @@ pytestmark = pytest.mark.integration
 RASA_PORT, ACTION_PORT = 15405, 15455
 TICKET_ID = re.compile(r"CS-\d{8}-\d{4}")
 TEMPLATE = "balasan_agen"
-
-
-@pytest.fixture(scope="module")
-def graph() -> Iterator[FakeGraph]:
-    api = FakeGraph()
-    yield api
-    api.close()
 
 
 @pytest.fixture(scope="module")
