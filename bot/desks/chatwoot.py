@@ -63,7 +63,7 @@ import httpx
 
 # bot.tickets first: importing bot.handoff.model before it is a circular import (bot.tickets -> handoff.store)
 from bot.tickets.model import Ticket
-from bot.tickets.notifiers import DeliveryError, Undeliverable
+from bot.tickets.notifiers import DeliveryError, Undeliverable, retry_after_header
 from bot.tickets.render import (clean, clip, detail_parts, other_flags, overview, secret_warning,
                                 transcript_parts)
 from bot.handoff.model import ACTIVE_STATES, Agent, Handoff, ThreadMessage  # noqa: E402,I100
@@ -172,13 +172,6 @@ def details_note(ticket: Ticket) -> str:
     return "\n".join(lines)
 
 
-def _retry_after(value: Optional[str]) -> Optional[float]:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
-
-
 def _as_int(value: Any) -> Optional[int]:
     try:
         return int(value)
@@ -274,7 +267,7 @@ class ChatwootDesk:
             raise self._failed(f"Chatwoot {method} {path}: {type(error).__name__}: {error}") from None
         if not response.is_success:
             raise self._failed(f"Chatwoot {method} {path}: HTTP {response.status_code} {response.text[:200]}",
-                               response.status_code, _retry_after(response.headers.get("Retry-After")))
+                               response.status_code, retry_after_header(response.headers.get("Retry-After")))
         try:
             answer = response.json()
         except ValueError:

@@ -19,7 +19,6 @@ import html
 import logging
 import re
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -30,12 +29,12 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.common import SeenStore, split_text
 from bot.channels.telegram_output import ChannelBot
-from bot.channels.telegram_updates import MEDIA_KEYS
+from bot.desks.telegram_group_updates import NAME_LIMIT, GroupUpdate, Malformed, parse_group_update
 from bot.handoff.model import SYSTEM_AUTHOR, WITH_AGENT, Agent, Handoff, ThreadMessage
 from bot.handoff.service import HandoffService, Outcome
 from bot.handoff.store import HandoffStore
 from bot.tickets.model import Ticket
-from bot.tickets.notifiers import DeliveryError
+from bot.tickets.notifiers import DeliveryError, seconds_of
 from bot.tickets.render import CATEGORY_LABELS, clean, clip, telegram_html, telegram_length
 
 logger = logging.getLogger(__name__)
@@ -44,7 +43,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 CLAIM, CLOSE = "ambil", "tutup"                 # callback data prefixes and commands
 MEMBER_STATUSES = ("creator", "administrator", "member")
 MEMBER_TTL_SECONDS, NOT_MEMBER_TTL_SECONDS = 300.0, 60.0
-MESSAGE_LIMIT, TOPIC_NAME_LIMIT, ANSWER_LIMIT, NAME_LIMIT = 4096, 128, 200, 64
+MESSAGE_LIMIT, TOPIC_NAME_LIMIT, ANSWER_LIMIT = 4096, 128, 200
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _COMMAND = re.compile(r"^/(\w+)(?:@(\w+))?(?:\s|$)")
 
@@ -54,92 +53,6 @@ NOT_AN_AGENT = "Maaf, Anda tidak terdaftar sebagai agen."
 UNKNOWN_COMMAND = "Perintah tidak dikenal. Gunakan /ambil atau /tutup; teks biasa diteruskan ke pelanggan."
 TEXT_ONLY = "Hanya pesan teks yang diteruskan ke pelanggan; lampiran ini tidak terkirim."
 TRY_AGAIN = "Maaf, terjadi gangguan sementara; tindakan ini belum diproses. Silakan ulangi."
-
-
-class Malformed(ValueError):
-    """An update whose fields the desk uses have the wrong type."""
-
-
-@dataclass(frozen=True)
-class GroupUpdate:
-    """One update from the agents' group, reduced to what the desk needs."""
-
-    update_id: int
-    chat_id: int
-    user_id: int
-    user_is_bot: bool
-    user_name: str
-    message_id: Optional[int] = None      # the agent's message, or the message whose button was tapped
-    text: Optional[str] = None
-    has_media: bool = False
-    reply_to: Optional[int] = None
-    thread_id: Optional[int] = None
-    in_topic: bool = False
-    callback_id: Optional[str] = None
-    callback_data: str = ""
-
-
-def parse_group_update(raw: Any) -> Optional[GroupUpdate]:
-    """Read a raw update; None for kinds the desk does not handle, ``Malformed`` for wrong types."""
-    if not isinstance(raw, dict):
-        raise Malformed("an update must be a JSON object")
-    update_id = _int(raw, "update_id")
-    if "callback_query" in raw:
-        query = _dict(raw, "callback_query")
-        message = _dict(query, "message", required=False)
-        if message is None:
-            return None   # a button under an inline-mode message: not ours
-        callback_id = _str(query, "id")
-        if not callback_id:
-            raise Malformed("'callback_query.id' must be a non-empty string")
-        return GroupUpdate(update_id, _int(_dict(message, "chat"), "id"), *_user(_dict(query, "from")),
-                           message_id=_int(message, "message_id"), callback_id=callback_id,
-                           callback_data=_str(query, "data") or "")
-    if "message" in raw:
-        message = _dict(raw, "message")
-        sender = _dict(message, "from", required=False)
-        if sender is None:
-            return None   # channel posts and the like
-        reply = _dict(message, "reply_to_message", required=False)
-        return GroupUpdate(update_id, _int(_dict(message, "chat"), "id"), *_user(sender),
-                           message_id=_int(message, "message_id"), text=_str(message, "text"),
-                           has_media=bool(MEDIA_KEYS & set(message)),
-                           reply_to=_int(reply, "message_id") if reply else None,
-                           thread_id=_int(message, "message_thread_id", required=False),
-                           in_topic=message.get("is_topic_message") is True)
-    return None
-
-
-def _user(user: Dict[str, Any]) -> Tuple[int, bool, str]:
-    """(id, is_bot, "First Last") of a User object."""
-    names = [_str(user, "first_name") or "", _str(user, "last_name") or ""]
-    name = " ".join("".join(c for c in " ".join(names) if c.isprintable()).split())[:NAME_LIMIT]
-    return _int(user, "id"), user.get("is_bot") is True, name or "Agen"
-
-
-def _dict(data: Dict[str, Any], key: str, required: bool = True) -> Any:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, dict):
-        raise Malformed(f"'{key}' must be a JSON object")
-    return value
-
-
-def _int(data: Dict[str, Any], key: str, required: bool = True) -> Any:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Malformed(f"'{key}' must be an integer")
-    return value
-
-
-def _str(data: Dict[str, Any], key: str) -> Optional[str]:
-    value = data.get(key)
-    if value is not None and not isinstance(value, str):
-        raise Malformed(f"'{key}' must be a string")
-    return value
 
 
 def html_chunks(text: str, limit: int) -> List[str]:
@@ -190,13 +103,6 @@ def topic_of(links: Sequence[str]) -> Optional[int]:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _seconds(value: object) -> Optional[float]:
-    """Seconds from a number or a ``timedelta`` (python-telegram-bot returns either, by version)."""
-    if value is None:
-        return None
-    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)  # type: ignore
 
 
 class DeskBot(ChannelBot):
@@ -259,7 +165,7 @@ class TelegramGroupDesk:
     def _delivery_error(self, error: TelegramError) -> DeliveryError:
         self._last_error = self._without_token(f"{type(error).__name__}: {error}")
         if isinstance(error, RetryAfter):
-            return DeliveryError(f"Telegram rate limit: {self._last_error}", retry_after=_seconds(error.retry_after))
+            return DeliveryError(f"Telegram rate limit: {self._last_error}", retry_after=seconds_of(error.retry_after))
         return DeliveryError(f"Telegram: {self._last_error}")
 
     async def _link(self, ticket_id: str, refs: Sequence[str]) -> None:

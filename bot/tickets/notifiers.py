@@ -67,7 +67,7 @@ class TelegramNotifier:
                 await bot.send_message(chat_id=self._chat_id, text=telegram_html(ticket), parse_mode=ParseMode.HTML,
                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
         except RetryAfter as error:
-            raise DeliveryError(f"Telegram rate limit: {error}", retry_after=_seconds(error.retry_after)) from None
+            raise DeliveryError(f"Telegram rate limit: {error}", retry_after=seconds_of(error.retry_after)) from None
         except TelegramError as error:
             raise DeliveryError(self._without_token(f"Telegram: {type(error).__name__}: {error}")) from None
 
@@ -97,17 +97,17 @@ class WebhookNotifier:
             raise DeliveryError(f"webhook: {type(error).__name__}: {error}") from None
         if not response.is_success:
             raise DeliveryError(f"webhook: HTTP {response.status_code} {response.text[:200]}",
-                                retry_after=_retry_after_header(response.headers.get("Retry-After")))
+                                retry_after=retry_after_header(response.headers.get("Retry-After")))
 
 
-def _seconds(value: object) -> Optional[float]:
+def seconds_of(value: object) -> Optional[float]:
     """Seconds from a number or a ``timedelta`` (python-telegram-bot returns either, by version)."""
     if value is None:
         return None
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)  # type: ignore[arg-type]
 
 
-def _retry_after_header(value: Optional[str]) -> Optional[float]:
+def retry_after_header(value: Optional[str]) -> Optional[float]:
     """A ``Retry-After`` header given in seconds (HTTP dates are ignored: the backoff applies)."""
     try:
         return float(value) if value is not None else None

@@ -9,7 +9,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
-from bot.desks.telegram_group import TelegramGroupDesk, html_chunks, parse_group_update
+from bot.desks.telegram_group import TelegramGroupDesk, html_chunks
+from bot.desks.telegram_group_updates import parse_group_update
 from bot.handoff.model import RESOLVED, SURVEY_ASKED, TO_CUSTOMER, WAITING, WITH_AGENT, ThreadMessage
 from bot.handoff.service import HandoffService
 from bot.handoff.store import HandoffStore
