@@ -140,6 +140,8 @@ class TelegramInput(InputChannel):
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
+            if runtime.problem:
+                return response.json({"status": "degraded", "mode": settings.mode, "problem": runtime.problem})
             return response.json({"status": "ok", "mode": settings.mode})
 
         @webhook.route("/webhook", methods=["POST"])

@@ -42,7 +42,9 @@ class TelegramRuntime:
         self.queue = ChatQueue()
         self.bot: Optional[ChannelBot] = None
         self.output: Optional[TelegramOutput] = None
+        self.problem: Optional[str] = None   # why the channel is degraded (shown by its health route)
         self._poller: Optional[asyncio.Task] = None
+        self._connector: Optional[asyncio.Task] = None
 
     def open(self) -> None:
         """Create the bot client (no network yet), before the server accepts requests."""
@@ -52,16 +54,38 @@ class TelegramRuntime:
         self.output = TelegramOutput(self.bot, self.buttons)
 
     async def start(self) -> None:
-        """Check the token (getMe); a failure is logged, never fatal."""
+        """Check the token (getMe). Any failure (refused, timed out, an answer the library cannot read)
+        marks the channel degraded with one log line and is retried in the background with backoff; it is
+        never fatal, and the other channels keep serving."""
         if self.bot is None:
             self.open()
+        if not await self._connect():
+            self._connector = asyncio.ensure_future(self._keep_connecting())
+
+    async def _connect(self) -> bool:
         assert self.bot is not None
         try:
             await self.bot.initialize()
-            logger.info("telegram channel: connected as @%s", self.bot.username)
-        except TelegramError as error:
-            logger.error("telegram channel: getMe failed (%s: %s); check TELEGRAM_BOT_TOKEN and "
-                         "TELEGRAM_API_BASE_URL (replies are still attempted)", type(error).__name__, error)
+        except Exception as error:  # noqa: BLE001 - whatever getMe does, the server must stay up
+            problem = f"getMe failed ({type(error).__name__}: {error})"
+            if problem != self.problem:
+                logger.error("telegram channel degraded: %s; check TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL; "
+                             "retrying in the background (replies are still attempted)", problem)
+            self.problem = problem
+            return False
+        if self.problem:
+            logger.info("telegram channel recovered")
+        self.problem = None
+        logger.info("telegram channel: connected as @%s", self.bot.username)
+        return True
+
+    async def _keep_connecting(self) -> None:
+        backoff = 1.0
+        while True:
+            await asyncio.sleep(backoff)
+            if await self._connect():
+                return
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def set_webhook(self, url: str, secret: str) -> None:
         """Register the public webhook URL with Telegram (webhook mode)."""
@@ -69,20 +93,22 @@ class TelegramRuntime:
         try:
             await self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
             logger.info("telegram channel: webhook set to %s", url)
-        except TelegramError as error:
-            logger.error("telegram channel: setWebhook failed (%s: %s)", type(error).__name__, error)
+        except Exception as error:  # noqa: BLE001 - a bad answer must not take the server down
+            self.problem = f"setWebhook failed ({type(error).__name__}: {error})"
+            logger.error("telegram channel degraded: %s", self.problem)
 
     def start_polling(self) -> None:
         """Start the ``getUpdates`` loop (polling mode)."""
         self._poller = asyncio.ensure_future(self._poll())
 
     async def stop(self) -> None:
-        """Stop polling, let running replies finish (briefly), close the HTTP client."""
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
-            self._poller = None
+        """Stop polling (and reconnecting), let running replies finish (briefly), close the HTTP client."""
+        for task in (self._poller, self._connector):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._poller = self._connector = None
         await self.tasks.drain(timeout=10.0)
         if self.bot is not None:
             with contextlib.suppress(Exception):

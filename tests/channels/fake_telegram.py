@@ -84,6 +84,7 @@ class FakeBotAPI(LocalServer):
         self.max_poll_wait = max_poll_wait
         self.calls: List[BotCall] = []
         self.webhook: Dict[str, Any] = {}          # what setWebhook registered (empty: none)
+        self.me_override: Optional[Dict[str, Any]] = None   # answer getMe with this result instead
         self._pending: List[Dict[str, Any]] = []
         self._ids = itertools.count(100_000)
         self.groups: Dict[str, Dict[str, Any]] = {}                   # chat id -> {"title", "is_forum"}
@@ -149,6 +150,11 @@ class FakeBotAPI(LocalServer):
         """Answer the next ``times`` calls of ``method`` with this error."""
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, description, retry_after)] * times)
+
+    def clear_failures(self) -> None:
+        """Forget every failure still queued by :meth:`fail`."""
+        with self._lock:
+            self._failures.clear()
 
     def bot_user(self) -> Dict[str, Any]:
         """The bot's own User object (``from`` of its messages)."""
@@ -226,6 +232,8 @@ class FakeBotAPI(LocalServer):
             return queued.pop(0) if queued else None
 
     async def _getMe(self, _: Dict[str, Any]) -> Any:
+        if self.me_override is not None:   # e.g. a result missing required fields, to test the client's guard
+            return 200, self.me_override
         return 200, {**self.bot_user(), "can_join_groups": True}
 
     async def _setWebhook(self, params: Dict[str, Any]) -> Any:

@@ -436,3 +436,32 @@ def test_plain_text_form_answers_are_honoured_buttons(state_db):
     data = store.issue(9, "Penarikan")
     assert data == "Penarikan" and store.resolve(9, data) == "Penarikan"
     assert store.resolve(10, data) is None
+
+
+async def test_a_malformed_getme_degrades_the_channel_and_it_recovers_without_a_restart(api, state_db, caplog):
+    api.me_override = {"id": 777000, "first_name": "CS Kripto"}       # "is_bot" missing: the library refuses it
+    runtime = TelegramRuntime(api.token, api.api_url, Assistant())
+    await runtime.start()                                            # must not raise
+    assert runtime.problem and "getMe failed" in runtime.problem
+    api.me_override = None                                           # the platform answers properly again
+    for _ in range(100):
+        if runtime.problem is None:
+            break
+        await asyncio.sleep(0.1)
+    assert runtime.problem is None and runtime.bot.username == "cs_kripto_bot"
+    assert sum("degraded" in r.getMessage() for r in caplog.records) == 1   # one line, not one per retry
+    await runtime.stop()
+
+
+async def test_a_failing_getme_retries_with_backoff_and_stops_cleanly(api, state_db):
+    before = len(api.calls_to("getMe"))        # the fake Bot API is shared with earlier tests
+    api.fail("getMe", status=500, times=1000)
+    runtime = TelegramRuntime(api.token, api.api_url, Assistant())
+    await runtime.start()
+    await asyncio.sleep(1.5)
+    assert runtime.problem and 2 <= len(api.calls_to("getMe")) - before <= 3   # 1 s, then 2 s between tries
+    await runtime.stop()
+    calls = len(api.calls_to("getMe"))
+    await asyncio.sleep(1.2)
+    assert len(api.calls_to("getMe")) == calls                       # no retry after stop
+    api.clear_failures()
