@@ -6,7 +6,7 @@ Times are stored in UTC and always read back timezone-aware (SQLite has no time-
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -66,19 +66,26 @@ ticket_counters = sa.Table(
     sa.Column("last_value", sa.Integer, nullable=False),
 )
 
+def delivery_columns() -> List[sa.Column]:
+    """The columns every outbox table shares (bot.tickets.outbox leases and retries by them)."""
+    return [
+        sa.Column("status", sa.String(16), nullable=False),  # pending | sent | failed (still retried) | undeliverable
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+        sa.Column("locked_until", UtcDateTime, nullable=True),  # lease of the worker delivering it right now
+        sa.Column("lease_token", sa.String(64), nullable=True),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.Column("sent_at", UtcDateTime, nullable=True),
+    ]
+
+
 outbox = sa.Table(
     "ticket_outbox", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ticket_id", sa.String(32), sa.ForeignKey("tickets.id"), nullable=False),
     sa.Column("notifier", sa.String(64), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),  # pending | sent | failed (failed is still retried)
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
-    sa.Column("locked_until", UtcDateTime, nullable=True),  # lease of the worker delivering it right now
-    sa.Column("lease_token", sa.String(64), nullable=True),
-    sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("sent_at", UtcDateTime, nullable=True),
+    *delivery_columns(),
     sa.UniqueConstraint("ticket_id", "notifier", name="uq_outbox_ticket_notifier"),
 )
 sa.Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
@@ -129,14 +136,7 @@ message_outbox = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("message_id", sa.Integer, sa.ForeignKey("handoff_messages.id"), nullable=False),
     sa.Column("target", sa.String(64), nullable=False),  # "customer" or a desk name
-    sa.Column("status", sa.String(16), nullable=False),  # pending | sent | failed | undeliverable
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
-    sa.Column("locked_until", UtcDateTime, nullable=True),
-    sa.Column("lease_token", sa.String(64), nullable=True),
-    sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("sent_at", UtcDateTime, nullable=True),
+    *delivery_columns(),
     sa.UniqueConstraint("message_id", "target", name="uq_handoff_outbox_message_target"),
 )
 sa.Index("ix_handoff_outbox_due", message_outbox.c.status, message_outbox.c.next_attempt_at)
