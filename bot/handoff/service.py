@@ -16,7 +16,7 @@ from typing import List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 
 from actions import copy
-from bot.handoff.model import (CUSTOMER_AUTHOR, CUSTOMER_TARGET, LEFT, RESOLVED, SURVEY_ASKED, SURVEY_COMMENT,
+from bot.handoff.model import (WAITING, CUSTOMER_AUTHOR, CUSTOMER_TARGET, LEFT, RESOLVED, SURVEY_ASKED, SURVEY_COMMENT,
                                SURVEY_DONE, SURVEY_EXPIRED, TO_AGENT, TO_CUSTOMER, WITH_AGENT, Agent, Handoff,
                                Outgoing)
 from bot.handoff.store import (IS_ACTIVE, DuplicateMessage, IS_WAITING, NO_NOTICE_YET, NO_UNCLAIMED_NOTICE_YET, SURVEY_OPEN,
@@ -267,7 +267,7 @@ class HandoffService:
         Returns (customers told, surveys expired)."""
         now = now or utc_now()
         told = 0
-        for handoff in self.store.in_states(["waiting"]):
+        for handoff in self.store.in_states([WAITING]):
             if handoff.unclaimed_notice_at is not None or now < self.claim_deadline(handoff):
                 continue
             text = copy.HANDOFF_UNCLAIMED.format(ticket_id=handoff.ticket_id, due=self.expected_reply(handoff, now))

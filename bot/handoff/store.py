@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.handoff.model import (ACTIVE_STATES, CUSTOMER_TARGET, LEFT, RESOLVED, SURVEY_ASKED, SURVEY_COMMENT,
-                               SURVEY_DONE, SURVEY_EXPIRED, TO_AGENT, TO_CUSTOMER, WAITING, WITH_AGENT,
-                               Agent, Handoff, Outgoing, ThreadMessage)
+from bot.handoff.model import (ACTIVE_STATES, CUSTOMER_TARGET, SURVEY_ASKED, SURVEY_COMMENT, TO_CUSTOMER, WAITING,
+                               WITH_AGENT, Agent, Handoff, Outgoing, ThreadMessage)
 from bot.tickets.database import Database
 from bot.tickets.outbox import SENT, Outbox, QueueTable
 from bot.tickets.schema import desk_links, handoff_messages, handoffs, message_outbox, tickets
@@ -119,23 +118,15 @@ class HandoffStore:
 
     def delivered_to_customer(self, customer_id: str, after_id: int = 0, limit: int = 100) -> List[ThreadMessage]:
         """Messages for the customer that were made available to their channel, after ``after_id``."""
-        query = (sa.select(handoff_messages)
-                 .join(handoffs, handoffs.c.ticket_id == handoff_messages.c.ticket_id)
-                 .join(message_outbox, sa.and_(message_outbox.c.message_id == handoff_messages.c.id,
-                                               message_outbox.c.target == CUSTOMER_TARGET))
-                 .where(handoffs.c.customer_id == customer_id, handoff_messages.c.direction == TO_CUSTOMER,
-                        message_outbox.c.status == SENT, handoff_messages.c.id > after_id)
+        query = (_for_customer(sa.select(handoff_messages), customer_id)
+                 .where(message_outbox.c.status == SENT, handoff_messages.c.id > after_id)
                  .order_by(handoff_messages.c.id).limit(limit))
         with self.database.reader.connect() as connection:
             return [message_from_row(row) for row in connection.execute(query).mappings()]
 
     def waiting_for_customer(self, customer_id: str) -> List[int]:
         """Ids of messages for this customer that are not delivered yet."""
-        query = (sa.select(handoff_messages.c.id)
-                 .join(handoffs, handoffs.c.ticket_id == handoff_messages.c.ticket_id)
-                 .join(message_outbox, sa.and_(message_outbox.c.message_id == handoff_messages.c.id,
-                                               message_outbox.c.target == CUSTOMER_TARGET))
-                 .where(handoffs.c.customer_id == customer_id, message_outbox.c.status != SENT))
+        query = _for_customer(sa.select(handoff_messages.c.id), customer_id).where(message_outbox.c.status != SENT)
         with self.database.reader.connect() as connection:
             return list(connection.execute(query).scalars())
 
@@ -217,6 +208,14 @@ class HandoffStore:
         return handoff_from_row(row)
 
 
+def _for_customer(query: Any, customer_id: str) -> Any:
+    """``query`` narrowed to the messages for this customer, joined with their customer outbox row."""
+    return (query.join(handoffs, handoffs.c.ticket_id == handoff_messages.c.ticket_id)
+            .join(message_outbox, sa.and_(message_outbox.c.message_id == handoff_messages.c.id,
+                                          message_outbox.c.target == CUSTOMER_TARGET))
+            .where(handoffs.c.customer_id == customer_id, handoff_messages.c.direction == TO_CUSTOMER))
+
+
 def first_in_line() -> Any:
     """An outbox row whose ticket has no earlier message still waiting for the same target: messages of one
     conversation reach each place in the order they were written, one at a time."""
@@ -247,6 +246,6 @@ def held_by(agent: Agent) -> Any:
                    handoffs.c.agent_id == agent.agent_id)
 
 
-__all__ = ["HandoffStore", "DuplicateMessage", "first_in_line", "clean_text", "MESSAGE_OUTBOX", "IS_WAITING", "IS_ACTIVE", "held_by",
-           "SURVEY_WAITS_FOR_RATING", "SURVEY_WAITS_FOR_COMMENT", "SURVEY_OPEN", "NO_NOTICE_YET",
-           "NO_UNCLAIMED_NOTICE_YET", "RESOLVED", "LEFT", "SURVEY_DONE", "SURVEY_EXPIRED", "TO_AGENT", "TO_CUSTOMER"]
+__all__ = ["HandoffStore", "DuplicateMessage", "first_in_line", "clean_text", "MESSAGE_OUTBOX", "IS_WAITING", "IS_ACTIVE",
+           "held_by", "SURVEY_WAITS_FOR_RATING", "SURVEY_WAITS_FOR_COMMENT", "SURVEY_OPEN", "NO_NOTICE_YET",
+           "NO_UNCLAIMED_NOTICE_YET"]
