@@ -5,7 +5,9 @@
    Rasa is back (the web chat does) neither waits out TensorFlow's first-inference set-up (which blocks
    the event loop long enough for socket.io clients to drop and miss their reply) nor loses a reply to
    "Couldn't connect to the action server".
-2. Performance: Rasa 3.6 validates every action-server response with ``jsonschema.validate()``, which re-checks the
+2. ``GET /health``: every part of the server in one answer (see :mod:`bot.health`), for operators and the
+   load balancer.
+3. Performance: Rasa 3.6 validates every action-server response with ``jsonschema.validate()``, which re-checks the
 *schema itself* on each call; profiling showed that to be ~40 % of the Rasa server's CPU time on a turn
 that runs a custom action. The fix validates against the same schema with a validator built once, and
 raises the same ``ValidationError`` (best match, same message suffix) for an invalid response.
@@ -24,6 +26,7 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 
+from bot.health_route import action_health_url, install_health_route
 from bot.servers import http_ok
 
 
@@ -53,13 +56,6 @@ def validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
 
 logger = logging.getLogger(__name__)
 ACTION_WAIT_SECONDS = float(os.environ.get("ACTION_SERVER_WAIT_SECONDS", "180"))
-
-
-def action_health_url(webhook_url: str) -> str:
-    """``http://host:5055/webhook`` -> ``http://host:5055/health``."""
-    base = webhook_url.rstrip("/")
-    base = base[: -len("/webhook")] if base.endswith("/webhook") else base
-    return f"{base}/health"
 
 
 async def wait_for_action_server(webhook_url: str, timeout: float = ACTION_WAIT_SECONDS) -> bool:
@@ -98,13 +94,25 @@ def _load_agent_then_wait_for_actions(original: Any) -> Any:
     return load
 
 
+def _configure_app_with_health(original: Any) -> Any:
+    def configure(*args: Any, **kwargs: Any) -> Any:
+        app = original(*args, **kwargs)
+        endpoints = kwargs.get("endpoints")
+        action = getattr(endpoints, "action", None) if endpoints else None
+        install_health_route(app, getattr(action, "url", None))
+        return app
+
+    return configure
+
+
 def apply() -> None:
-    """Install both fixes into the running Rasa process."""
+    """Install the fixes into the running Rasa process."""
     import rasa.core.run
     from rasa.core.actions.action import RemoteAction
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     rasa.core.run.load_agent_on_start = _load_agent_then_wait_for_actions(rasa.core.run.load_agent_on_start)
+    rasa.core.run.configure_app = _configure_app_with_health(rasa.core.run.configure_app)
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -1,0 +1,57 @@
+"""``GET /health`` on the Rasa server: the model, the action server and every registered part
+(:mod:`bot.health`). Answered to anyone (no details beyond statuses and problems, which never carry
+tokens); HTTP 503 only when the model or the action server is down, so a load balancer can take the
+replica out while a degraded channel keeps it in service."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import httpx
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.health import DOWN, OK, health
+
+ACTION_CHECK_TIMEOUT_SECONDS = 2.0
+
+
+def action_health_url(webhook_url: str) -> str:
+    """``http://host:5055/webhook`` -> ``http://host:5055/health``."""
+    base = webhook_url.rstrip("/")
+    base = base[: -len("/webhook")] if base.endswith("/webhook") else base
+    return f"{base}/health"
+
+
+def model_check(app: Any) -> Dict[str, Any]:
+    """The model is loaded and the agent answers."""
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        return {"status": DOWN, "problem": "model not loaded yet"}
+    return {"status": OK, "model_id": agent.model_id}
+
+
+async def action_server_check(url: str) -> Dict[str, Any]:
+    """The action server answers its health check."""
+    try:
+        async with httpx.AsyncClient(timeout=ACTION_CHECK_TIMEOUT_SECONDS) as client:
+            reply = await client.get(url)
+    except httpx.HTTPError as error:
+        return {"status": DOWN, "url": url, "problem": f"{type(error).__name__}: {error}"}
+    if reply.status_code != 200:
+        return {"status": DOWN, "url": url, "problem": f"HTTP {reply.status_code}"}
+    return {"status": OK, "url": url}
+
+
+def install_health_route(app: Any, action_webhook_url: Optional[str]) -> None:
+    """Register the model and action-server checks and add ``GET /health`` to ``app``."""
+    health.register("rasa", lambda: model_check(app), critical=True)
+    if action_webhook_url:
+        url = action_health_url(action_webhook_url)
+        health.register("actions", lambda: action_server_check(url), critical=True)
+
+    async def health_route(_: Request) -> HTTPResponse:
+        status, body = await health.report()
+        return response.json(body, status=status)
+
+    app.add_route(health_route, "/health", methods=["GET"], name="assistant_health")
