@@ -9,7 +9,6 @@ import hashlib
 import logging
 import os
 import re
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.state import open_channel_state
 from nlu.secrets import redact
 
 logger = logging.getLogger(__name__)
@@ -74,13 +74,18 @@ def log_disabled(channel: str, missing: List[str]) -> None:
 
 
 def disabled_blueprint(channel: str, missing: List[str]) -> Blueprint:
-    """Routes of a disabled channel: a health check saying why, and 503 for webhooks."""
+    """Routes of a disabled channel: a health check saying why (also registered as the channel's part of
+    ``GET /health``), and 503 for webhooks."""
+    from bot.health import DISABLED, health as health_registry
+
     log_disabled(channel, missing)
     blueprint = Blueprint(f"disabled_{channel}", __name__)
+    status = {"status": DISABLED, "missing": list(missing)}
+    health_registry.register(channel.lower(), lambda: dict(status))
 
     @blueprint.route("/", methods=["GET"])
     async def health(_: Request) -> HTTPResponse:
-        return response.json({"status": "disabled", "missing": missing})
+        return response.json(status)
 
     @blueprint.route("/webhook", methods=["GET", "POST"])
     async def webhook(_: Request) -> HTTPResponse:
@@ -109,47 +114,31 @@ def split_text(text: str, limit: int) -> List[str]:
     return parts
 
 
-def state_db_path() -> Path:
-    """Where channels remember what they already handled (``CHANNEL_STATE_DB``, default ``var/channels.db``)."""
-    return Path(os.environ.get("CHANNEL_STATE_DB") or ROOT / "var" / "channels.db")
-
-
-def connect_state_db(path: Optional[Path] = None) -> sqlite3.Connection:
-    """A connection to the channel state database, shared by the replay and button stores."""
-    path = Path(path or state_db_path())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
-    connection.execute("PRAGMA journal_mode=WAL")
-    return connection
-
-
 class SeenStore:
-    """Remembers handled update/message ids per channel, across restarts, so a replayed webhook or a
-    re-delivered update never produces a second reply."""
+    """Remembers handled update/message ids per channel, across restarts (and across workers and replicas in
+    the production profile, see :mod:`bot.channels.state`), so a replayed webhook or a re-delivered update
+    never produces a second reply."""
 
     def __init__(self, path: Optional[Path] = None, keep_seconds: float = 7 * 24 * 3600) -> None:
         self.keep_seconds = keep_seconds
         self._lock = threading.Lock()
         self._inserts = 0
-        self._connection = connect_state_db(path)
-        self._connection.execute("CREATE TABLE IF NOT EXISTS seen (channel TEXT NOT NULL, key TEXT NOT NULL, "
-                                 "at REAL NOT NULL, PRIMARY KEY (channel, key))")
+        self._state = open_channel_state(path)
 
     def first_time(self, channel: str, key: str) -> bool:
         """Record ``key``; True only the first time it is seen for ``channel``."""
         now = time.time()
+        first = self._state.remember(channel, key, now)
         with self._lock:
-            cursor = self._connection.execute("INSERT OR IGNORE INTO seen (channel, key, at) VALUES (?, ?, ?)",
-                                              (channel, key, now))
-            self._inserts += cursor.rowcount
-            if cursor.rowcount and self._inserts % 500 == 0:   # prune old keys now and then
-                self._connection.execute("DELETE FROM seen WHERE at < ?", (now - self.keep_seconds,))
-            return cursor.rowcount == 1
+            self._inserts += int(first)
+            prune = first and self._inserts % 500 == 0   # prune old keys now and then
+        if prune:
+            self._state.prune_seen(now - self.keep_seconds)
+        return first
 
     def forget(self, channel: str, key: str) -> None:
         """Drop a key (when handling failed before anything was answered, so a retry is processed)."""
-        with self._lock:
-            self._connection.execute("DELETE FROM seen WHERE channel = ? AND key = ?", (channel, key))
+        self._state.forget(channel, key)
 
 
 class IssuedButtons:
@@ -164,34 +153,26 @@ class IssuedButtons:
         self.keep_seconds = keep_seconds
         self._lock = threading.Lock()
         self._writes = 0
-        self._connection = connect_state_db(path)
-        self._connection.execute("CREATE TABLE IF NOT EXISTS issued_buttons (channel TEXT NOT NULL, "
-                                 "chat TEXT NOT NULL, button_id TEXT NOT NULL, payload TEXT NOT NULL, "
-                                 "at REAL NOT NULL, PRIMARY KEY (channel, chat, button_id))")
+        self._state = open_channel_state(path)
 
     def issue(self, chat: str, button_id: str, payload: str) -> str:
         """Record that ``button_id`` (standing for ``payload``) was shown in ``chat``; return the id."""
         now = time.time()
+        self._state.put_button(self.channel, str(chat), button_id, payload, now)
         with self._lock:
-            self._connection.execute("INSERT OR REPLACE INTO issued_buttons (channel, chat, button_id, payload, at) "
-                                     "VALUES (?, ?, ?, ?, ?)", (self.channel, str(chat), button_id, payload, now))
             self._writes += 1
-            if self._writes % 500 == 0:   # prune old buttons now and then
-                self._connection.execute("DELETE FROM issued_buttons WHERE at < ?", (now - self.keep_seconds,))
+            prune = self._writes % 500 == 0   # prune old buttons now and then
+        if prune:
+            self._state.prune_buttons(now - self.keep_seconds)
         return button_id
 
     def resolve(self, chat: str, button_id: str) -> Optional[str]:
         """The payload behind ``button_id`` when it was issued to ``chat`` (and has not expired), else None."""
-        with self._lock:
-            row = self._connection.execute(
-                "SELECT payload FROM issued_buttons WHERE channel = ? AND chat = ? AND button_id = ? AND at >= ?",
-                (self.channel, str(chat), button_id, time.time() - self.keep_seconds)).fetchone()
-        return row[0] if row else None
+        return self._state.button(self.channel, str(chat), button_id, time.time() - self.keep_seconds)
 
     def close(self) -> None:
         """Close the database connection."""
-        with self._lock:
-            self._connection.close()
+        self._state.close()
 
 
 def short_token(prefix: str, payload: str, length: int = 32) -> str:

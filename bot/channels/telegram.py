@@ -5,7 +5,8 @@ Two modes:
 * **webhook** — Telegram POSTs updates to ``/webhooks/telegram/webhook``. Each request must carry the
   ``X-Telegram-Bot-Api-Secret-Token`` header with ``TELEGRAM_WEBHOOK_SECRET`` (compared in constant time,
   403 otherwise); bodies that are not a valid update get a 4xx; valid ones are acknowledged with 200 at
-  once and handled in the background. With ``TELEGRAM_WEBHOOK_URL`` set, ``setWebhook`` is called on start.
+  once and handled in the background. With ``TELEGRAM_WEBHOOK_URL`` set, ``setWebhook`` is called on start
+  (retried with backoff until Telegram accepts it).
 * **polling** — for local use without a public URL: ``deleteWebhook``, then a ``getUpdates`` loop that
   starts with the Rasa server and stops with it.
 
@@ -18,6 +19,10 @@ or in webhook mode without a secret — the channel is disabled with one log lin
 Conversations are ``tg-<chat_id>``; the metadata carries ``customer_name`` (first name) and
 ``telegram_user_id``; secrets are redacted before Rasa sees the text; each ``update_id`` is handled once,
 also across restarts (``CHANNEL_STATE_DB``).
+
+``GET /webhooks/telegram/`` (and the ``telegram`` part of ``GET /health``) is ``ok``, or ``degraded`` with the
+problem while the Bot API is unreachable, refuses the token or answers something unexpected; the channel
+retries in the background and recovers without a restart (see :mod:`bot.channels.telegram_runtime`).
 """
 from __future__ import annotations
 
@@ -35,8 +40,10 @@ from sanic.response import HTTPResponse
 from bot.channels.common import RequestError, disabled_blueprint, setting
 from bot.channels.telegram_output import TelegramOutput
 from bot.channels.telegram_runtime import CHANNEL, TelegramRuntime
+from bot.singleton import SingletonJob
+from bot.health import health
 from bot.handoff.customers import OutputChannelSender, customer_senders
-from bot.handoff.runtime import gate
+from bot.channels.intake import WhenBusy, intake
 from bot.channels.telegram_updates import parse_webhook_body
 
 logger = logging.getLogger(__name__)
@@ -114,7 +121,8 @@ class TelegramInput(InputChannel):
         if missing:
             return disabled_blueprint("Telegram", missing)
         settings = self.settings
-        runtime = self.runtime = TelegramRuntime(settings.token, settings.api_base_url, gate.wrap(on_new_message))
+        runtime = self.runtime = TelegramRuntime(settings.token, settings.api_base_url,
+                                                 intake(on_new_message, WhenBusy.WAIT))
         customer_senders.register(CHANNEL, OutputChannelSender(lambda: runtime.output))
         webhook = Blueprint("telegram_webhook", __name__)
 
@@ -122,27 +130,35 @@ class TelegramInput(InputChannel):
         async def open_client(*_: Any) -> None:
             runtime.open()
 
+        # Telegram allows one getUpdates poller per bot: with several Sanic workers or replicas, the process
+        # holding this lease polls (bot.singleton); every process still answers and sends.
+        polling = SingletonJob(f"telegram:getUpdates:{runtime.bot_id}", runtime.start_polling, runtime.stop_polling)
+
         @webhook.listener("after_server_start")
         async def start(*_: Any) -> None:
-            await runtime.start()
+            # In the background: an unreachable or hanging Bot API must not delay the other channels.
+            runtime.launch(False, settings.webhook_url if settings.mode == WEBHOOK else "", settings.webhook_secret)
             if settings.mode == POLLING:
-                runtime.start_polling()
-                logger.info("telegram channel: polling for updates")
-            elif settings.webhook_url:
-                await runtime.set_webhook(settings.webhook_url, settings.webhook_secret)
-            else:
+                polling.launch()
+                logger.info("telegram channel: polling for updates (in the process holding the polling lease)")
+            elif not settings.webhook_url:
                 logger.info("telegram channel: webhook mode; TELEGRAM_WEBHOOK_URL not set, so setWebhook is "
                             "left to you")
 
         @webhook.listener("before_server_stop")
         async def stop(*_: Any) -> None:
+            await polling.close()
             await runtime.stop()
 
+        def status() -> Dict[str, Any]:
+            """ok, or degraded with the problem (Bot API unreachable, token refused, unexpected answers)."""
+            return runtime.status(mode=settings.mode)
+
+        health.register(CHANNEL, status)
+
         @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            if runtime.problem:
-                return response.json({"status": "degraded", "mode": settings.mode, "problem": runtime.problem})
-            return response.json({"status": "ok", "mode": settings.mode})
+        async def channel_health(_: Request) -> HTTPResponse:
+            return response.json(status())
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -27,14 +27,21 @@ MAX_RETRY_AFTER_SECONDS = 30.0
 _TAG = re.compile(r"</?b>")
 
 
+class UnexpectedAnswer(TelegramError):
+    """The Bot API answered ``ok`` with a result the channel cannot use."""
+
+
 class ChannelBot(Bot):
     """``telegram.Bot`` plus raw ``getUpdates`` (plain JSON, so one odd update cannot break a whole batch)."""
 
     async def get_raw_updates(self, offset: Optional[int], timeout: int, allowed_updates: List[str]) -> List[Any]:
-        """Long-poll ``getUpdates``; the updates as JSON objects."""
+        """Long-poll ``getUpdates``; the updates as JSON values (each should be an object). Raises
+        ``UnexpectedAnswer`` when the result is not an array."""
         data = {"offset": offset, "timeout": timeout, "allowed_updates": allowed_updates}
         result = await self._post("getUpdates", data, read_timeout=timeout + 10.0)
-        return result if isinstance(result, list) else []
+        if not isinstance(result, list):
+            raise UnexpectedAnswer(f"result is {type(result).__name__}, not an array of updates")
+        return result
 
 
 def make_bot(token: str, base_url: str, timeout: float = 10.0) -> ChannelBot:

@@ -19,6 +19,10 @@ across restarts) and acknowledges with 200 at once; the messages are then handle
 Text and tapped reply buttons / list rows (only ids the assistant issued to that customer) go to Rasa as
 ``wa-<wa_id>`` with ``customer_name`` in the metadata and secrets redacted; images, audio, stickers,
 documents and locations get a polite "text only" reply; status callbacks are ignored.
+
+``GET /webhooks/whatsapp/`` (and the ``whatsapp`` part of ``GET /health``) is ``ok``, or ``degraded`` with the
+last problem once a reply could not be delivered because the Graph API is down or refuses the credentials;
+webhooks are still acknowledged, and the next delivered reply makes it ``ok`` again.
 """
 from __future__ import annotations
 
@@ -37,7 +41,8 @@ from bot.channels.whatsapp_choices import ChoiceStore
 from bot.channels.whatsapp_graph import DEFAULT_API_BASE_URL, GraphClient
 from bot.channels.whatsapp_messages import choice_messages, choices_from_buttons, image_message, text_messages
 from bot.handoff.customers import WhatsAppSender, WhatsAppTemplate, customer_senders
-from bot.handoff.runtime import gate
+from bot.health import health
+from bot.channels.intake import WhenBusy, intake
 from bot.channels.whatsapp_webhook import (SIGNATURE_HEADER, IncomingMessage, check_signature, parse_webhook,
                                            verify_handshake, wa_id_of)
 
@@ -158,14 +163,21 @@ class WhatsAppInput(InputChannel):
         if not self.enabled:
             return disabled_blueprint(CHANNEL, self.missing)
         _, choices, graph = self._open()
-        on_new_message = gate.wrap(on_new_message)   # a conversation held by an agent never reaches the bot
+        # Flood limit, handoff gate, cap on Rasa (acknowledged messages wait in line: see bot.channels.intake)
+        on_new_message = intake(on_new_message, WhenBusy.WAIT)
         customer_senders.register(CHANNEL, WhatsAppSender(lambda: WhatsAppOutput(graph, choices), graph,
                                                           self.settings.agent_template))
         webhook = Blueprint("whatsapp_webhook", __name__)
 
+        def status() -> Dict[str, Any]:
+            """ok, or degraded with the last problem while the Graph API is down or refuses the credentials."""
+            return graph.state.status(**({"last_refusal": graph.last_refusal} if graph.last_refusal else {}))
+
+        health.register(CHANNEL, status)
+
         @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        async def channel_health(_: Request) -> HTTPResponse:
+            return response.json(status())
 
         @webhook.route("/webhook", methods=["GET"])
         async def handshake(request: Request) -> HTTPResponse:

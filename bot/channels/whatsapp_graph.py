@@ -3,6 +3,12 @@
 429 and 5xx answers and network errors are retried with exponential backoff, honouring ``Retry-After``;
 other 4xx answers (bad token, outside the 24-hour window, invalid message) are logged and not retried.
 Sending never raises: a failure is logged and reported as ``False``.
+
+The client also keeps the channel's health (:attr:`GraphClient.state`): a message that could not be
+delivered because the Graph API is down (network errors, timeouts, 5xx, rate limits) or refuses the
+credentials (401/403) marks the channel degraded with that problem (one log line per distinct problem);
+the next message the Graph API accepts marks it ok again. A refusal of one message (invalid message,
+outside the 24-hour window) is that message's problem, not the channel's.
 """
 from __future__ import annotations
 
@@ -14,9 +20,14 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 
 import httpx
 
+from bot.channels.degradation import ChannelState, describe
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://graph.facebook.com/v21.0"
+CREDENTIALS_REFUSED = (401, 403)
+CREDENTIALS_HINT = "check WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID; messages are not retried"
+DOWN_HINT = "every message is still tried, with retries and backoff"
 
 
 def retry_after_seconds(value: Optional[str], now: Optional[float] = None) -> Optional[float]:
@@ -69,6 +80,12 @@ class GraphClient:
         self._sleep = sleep
         self._client: Optional[httpx.AsyncClient] = None
         self.last_refusal = ""  # the Graph error of the last message refused without retry (e.g. code 131047)
+        self.state = ChannelState("whatsapp", logger, secrets=[access_token])
+
+    @property
+    def problem(self) -> Optional[str]:
+        """Why the channel is degraded (None while the Graph API accepts messages)."""
+        return self.state.problem
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None or self._client.is_closed:
@@ -89,28 +106,39 @@ class GraphClient:
             try:
                 reply = await self._http().post(self.url, json=message, headers=self._headers)
             except httpx.HTTPError as error:
-                problem = f"{type(error).__name__}: {error}"
+                problem = f"Graph API unreachable ({describe(error)})"
             else:
                 if reply.status_code < 300:
+                    self.state.recover()
                     return True
                 problem = f"HTTP {reply.status_code}: {_graph_error(reply)}"
+                if reply.status_code in CREDENTIALS_REFUSED:
+                    self.last_refusal = problem
+                    return self._undelivered(kind, to, f"Graph API refused the credentials ({problem})",
+                                             CREDENTIALS_HINT)
                 if reply.status_code != 429 and reply.status_code < 500:
                     self.last_refusal = problem
                     logger.error("whatsapp: %s message to %s refused, not retried: %s", kind, to, problem)
                     return False
+                problem = f"Graph API failing ({problem})"
                 retry_after = retry_after_seconds(reply.headers.get("Retry-After"))
             if attempt == self.max_attempts:
                 break
             if retry_after is not None and retry_after > self.max_delay:
-                logger.error("whatsapp: %s message to %s: asked to wait %.0f s (%s); giving up", kind, to,
-                             retry_after, problem)
-                return False
+                return self._undelivered(kind, to, f"{problem}, asked to wait {retry_after:.0f} s",
+                                         "messages are given up instead of waiting that long")
             delay = self.backoff(attempt, retry_after)
-            logger.warning("whatsapp: %s message to %s failed (%s); retry %d/%d in %.1f s", kind, to, problem,
-                           attempt, self.max_attempts - 1, delay)
+            # While the channel is known to be degraded, each message's retries are not worth a log line.
+            logger.log(logging.DEBUG if self.state.degraded else logging.WARNING,
+                       "whatsapp: %s message to %s failed (%s); retry %d/%d in %.1f s", kind, to,
+                       self.state.scrub(problem), attempt, self.max_attempts - 1, delay)
             await self._sleep(delay)
-        logger.error("whatsapp: %s message to %s not delivered after %d attempts: %s", kind, to,
-                     self.max_attempts, problem)
+        return self._undelivered(kind, to, problem, DOWN_HINT)
+
+    def _undelivered(self, kind: Any, to: str, problem: str, hint: str) -> bool:
+        """A message given up because of the channel (not the message): degraded, logged once per problem."""
+        self.state.degrade(problem, hint)
+        logger.info("whatsapp: %s message to %s not delivered", kind, to)
         return False
 
     async def aclose(self) -> None:

@@ -263,7 +263,7 @@ class ChatwootDesk:
         """One API call; its JSON answer. Any failure raises :class:`ChatwootApiError`."""
         try:
             response = await self._client().request(method, path, json=body, params=params)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:   # unreachable, timed out, or a broken CHATWOOT_URL
             raise self._failed(f"Chatwoot {method} {path}: {type(error).__name__}: {error}") from None
         if not response.is_success:
             raise self._failed(f"Chatwoot {method} {path}: HTTP {response.status_code} {response.text[:200]}",
@@ -585,10 +585,16 @@ class ChatwootDesk:
         task.add_done_callback(self._tasks.discard)
 
     async def _note_quietly(self, conversation_id: int, text: str) -> None:
+        """Post a note; a failure (Chatwoot down, or anything unexpected) is logged, never raised: this runs
+        in the background, after the webhook was answered."""
         try:
             await self._post_message(conversation_id, text)
         except DeliveryError as error:
             logger.warning("desk %s: note to conversation %s not posted: %s", self.name, conversation_id, error)
+        except Exception as error:  # noqa: BLE001 - e.g. a malformed CHATWOOT_URL; the health shows it
+            self.last_error = f"Chatwoot note: {type(error).__name__}: {error}"
+            logger.warning("desk %s: note to conversation %s not posted: %s", self.name, conversation_id,
+                           self.last_error)
 
     async def settle(self) -> None:
         """Wait for the notes to agents still being posted (tests, shutdown)."""

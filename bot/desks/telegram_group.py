@@ -115,6 +115,7 @@ class DeskBot(ChannelBot):
 class TelegramGroupDesk:
     """Announces tickets in the agents' group and turns the agents' taps and replies into handoff actions."""
 
+    single_receiver = True   # Telegram allows one getUpdates poller per bot: start() runs in one process only
     poll_timeout = 25        # seconds of one getUpdates long poll
     first_backoff = 1.0      # seconds after a failed poll, doubled up to max_backoff
     max_backoff = 30.0

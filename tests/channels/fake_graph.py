@@ -3,10 +3,13 @@
 aiohttp on 127.0.0.1 with a random port, in its own thread (``tests.tickets.fakes.LocalServer``). It checks
 the bearer token and WhatsApp's limits on every message (text <= 4096, reply buttons <= 3 with titles <= 20
 and ids <= 256, list rows <= 10 with titles <= 24, descriptions <= 72, ids <= 200, list button <= 20),
-records what it accepted, and can answer 429/500 a number of times first.
+records what it accepted, and can answer 429/500 a number of times first. Like every ``LocalServer`` it can
+be taken down (connection refused) and brought back on the same port; ``hold_seconds`` delays every answer
+(an overloaded Graph API: clients with a shorter timeout give up).
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -129,6 +132,7 @@ class FakeGraph(LocalServer):
         self.phone_number_id = phone_number_id
         self.calls: List[GraphCall] = []
         self._failures: List[tuple] = []   # (status, retry_after) answered before accepting again
+        self.hold_seconds = 0.0            # wait this long before answering
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         app = web.Application()
@@ -179,6 +183,8 @@ class FakeGraph(LocalServer):
         except ValueError:
             call.body = raw
         self.calls.append(call)
+        if self.hold_seconds:
+            await asyncio.sleep(self.hold_seconds)
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
         if call.authorization != f"Bearer {self.access_token}":

@@ -14,7 +14,13 @@ implements what the channel uses, with Telegram's rules where they matter:
   (ChatMember objects; unknown users are ``left``), ``createForumTopic`` (forums only). Messages get
   unique ids per chat; ``sendMessage`` to a negative chat id answers a ``supergroup`` message carrying
   ``message_thread_id`` (forum topics) and ``reply_to_message`` (``reply_parameters``) like Telegram;
-* ``fail`` makes the next calls of a method answer an error (e.g. 500, or 429 with ``retry_after``).
+* ``fail`` makes the next calls of a method answer an error (e.g. 500, or 429 with ``retry_after``);
+* faults of a broken or overloaded Bot API: ``get_me_mode`` ``"malformed"`` answers ``getMe`` with
+  ``{"ok": true, "result": {"id": <bot id>}}`` (a User without the required ``is_bot`` and ``first_name``),
+  ``"hanging"`` holds ``getMe`` without answering (until the mode changes, the server closes or
+  ``hang_seconds`` pass, whichever is first; then it answers as the mode says); ``answer_updates_with``
+  makes the next ``getUpdates`` answer ``{"ok": true, "result": <any JSON>}`` (e.g. an object instead of
+  an array, or an array with a non-object item).
 
 Errors are answered as ``{"ok": false, "error_code": N, "description": "..."}``; dates are integer seconds.
 """
@@ -36,6 +42,7 @@ from tests.tickets.fakes import LocalServer, telegram_html_problems
 
 JSON_FIELDS = ("reply_markup", "allowed_updates", "link_preview_options", "reply_parameters")
 BOT_NAME, BOT_USERNAME = "CS Kripto", "cs_kripto_bot"
+GET_ME_OK, GET_ME_MALFORMED, GET_ME_HANGING = "ok", "malformed", "hanging"
 TOPIC_ICON_COLOR = 7322096   # Telegram's default topic colour (0x6FB9F0)
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 ADMIN_RIGHTS = {
@@ -52,6 +59,7 @@ RESTRICTED_RIGHTS = {
     "until_date": 0,
 }
 _TAG = re.compile(r"<[^>]*>")
+_NO_RAW = object()
 
 
 @dataclass
@@ -85,6 +93,9 @@ class FakeBotAPI(LocalServer):
         self.calls: List[BotCall] = []
         self.webhook: Dict[str, Any] = {}          # what setWebhook registered (empty: none)
         self.me_override: Optional[Dict[str, Any]] = None   # answer getMe with this result instead
+        self.get_me_mode = GET_ME_OK               # or GET_ME_MALFORMED / GET_ME_HANGING
+        self.hang_seconds = 120.0                  # longest a hanging getMe is held
+        self._raw_updates: List[Any] = []          # results answered by the next getUpdates calls
         self._pending: List[Dict[str, Any]] = []
         self._ids = itertools.count(100_000)
         self.groups: Dict[str, Dict[str, Any]] = {}                   # chat id -> {"title", "is_forum"}
@@ -155,6 +166,11 @@ class FakeBotAPI(LocalServer):
         """Forget every failure still queued by :meth:`fail`."""
         with self._lock:
             self._failures.clear()
+
+    def answer_updates_with(self, result: Any) -> None:
+        """Answer the next ``getUpdates`` with ``{"ok": true, "result": result}`` (queued updates stay)."""
+        with self._lock:
+            self._raw_updates.append(result)
 
     def bot_user(self) -> Dict[str, Any]:
         """The bot's own User object (``from`` of its messages)."""
@@ -232,9 +248,15 @@ class FakeBotAPI(LocalServer):
             return queued.pop(0) if queued else None
 
     async def _getMe(self, _: Dict[str, Any]) -> Any:
+        deadline = time.monotonic() + self.hang_seconds
+        while self.get_me_mode == GET_ME_HANGING and not self._closing and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if self.get_me_mode == GET_ME_MALFORMED:   # a User without is_bot and first_name
+            return 200, {"id": self.bot_user()["id"]}
         if self.me_override is not None:   # e.g. a result missing required fields, to test the client's guard
             return 200, self.me_override
-        return 200, {**self.bot_user(), "can_join_groups": True}
+        return 200, {**self.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
+                     "supports_inline_queries": False}
 
     async def _setWebhook(self, params: Dict[str, Any]) -> Any:
         if not str(params.get("url", "")).startswith("https://"):
@@ -250,6 +272,10 @@ class FakeBotAPI(LocalServer):
         return 200, True
 
     async def _getUpdates(self, params: Dict[str, Any]) -> Any:
+        with self._lock:
+            raw = self._raw_updates.pop(0) if self._raw_updates else _NO_RAW
+        if raw is not _NO_RAW:
+            return 200, raw
         if self.webhook:
             return 409, ("Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
                          "delete the webhook first")
