@@ -86,6 +86,14 @@ SECRET_STEPS = (
     "Jika ada transaksi yang tidak Anda kenali, agen kami siap membantu.")
 
 
+# --- flood protection (bot.channels.intake): too many messages from one customer, or from everyone ----------
+
+FLOOD_SLOW_DOWN = ("Pesan Anda masuk sangat cepat, jadi beberapa pesan terakhir belum bisa saya proses. Mohon "
+                   "tunggu sekitar satu menit, lalu kirim lagi pertanyaan Anda dalam satu pesan ya.")
+BUSY = ("Mohon maaf, layanan kami sedang ramai sehingga pesan Anda belum bisa saya proses. Silakan coba kirim "
+        "lagi sebentar lagi ya.")
+
+
 # --- live handoff (bot.handoff): the customer while an agent holds the conversation -------------------------
 
 HANDOFF_WAITING_IN_HOURS = (

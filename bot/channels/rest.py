@@ -4,7 +4,9 @@ Registered in ``credentials.yml`` as ``bot.channels.SafeRestInput``; it keeps th
 ``/webhooks/rest/webhook``. Malformed requests get a 4xx with a JSON error; a failure while handling a
 valid message gets a polite apology instead of an empty reply. Secrets are redacted on entry. Only the
 assistant's own button payloads are trusted as ``/intent`` messages (enforced in the NLU pipeline for
-every channel).
+every channel). Flood limit and overload (:mod:`bot.channels.intake`): a sender over the per-minute limit
+gets one "slow down" reply and then empty answers; when too many messages are waiting for Rasa the request
+is answered 503 with ``Retry-After`` and a JSON error.
 """
 from __future__ import annotations
 
@@ -20,7 +22,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import APOLOGY, RequestError, check_body_size, redact_at_entry
-from bot.handoff.runtime import gate, handoff_runtime
+from bot.channels.intake import WhenBusy, intake
+from bot.handoff.runtime import handoff_runtime
+from bot.health import OK, health
+from bot.limits.capacity import Overloaded
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +62,15 @@ class SafeRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
-        handle = gate.wrap(on_new_message)   # a conversation held by an agent never reaches the bot
+        # Flood limit, then the handoff gate (a conversation held by an agent never reaches the bot), then the
+        # cap on Rasa: when too many messages wait, this request is answered 503 with Retry-After.
+        handle = intake(on_new_message, WhenBusy.REFUSE)
+
+        health.register(self.name(), lambda: {"status": OK})
 
         @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        async def rest_health(_: Request) -> HTTPResponse:
+            return response.json({"status": OK})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -76,11 +85,15 @@ class SafeRestInput(InputChannel):
             try:
                 handled_by_gate = await handle(UserMessage(text, collector, sender, input_channel=self.name(),
                                                            metadata=metadata))
+            except Overloaded as busy:   # the client may retry; nothing was processed
+                return response.json({"error": "the assistant is busy; please retry shortly",
+                                      "retry_after": busy.retry_after}, status=503,
+                                     headers={"Retry-After": str(busy.retry_after)})
             except CancelledError:
                 logger.error("rest channel: handling timed out for sender %s", sender)
             except Exception:  # noqa: BLE001 - the customer must get an answer whatever failed
                 logger.exception("rest channel: failed to handle a message from %s", sender)
-            if handled_by_gate:   # forwarded to the agent: the bot stays silent on purpose
+            if handled_by_gate:   # forwarded to the agent, or a dropped flood: the bot stays silent on purpose
                 return response.json(collector.messages)
             return response.json(collector.messages or [{"recipient_id": sender, "text": APOLOGY}])
 

@@ -13,7 +13,9 @@ Rasa's builtin ``socketio``: ``user_uttered`` / ``bot_uttered``, ``session_persi
   ``session_request`` (no writing into somebody else's conversation by guessing its id);
 - secrets are redacted before the ``UserMessage`` exists (metadata ``redacted_secrets``), and the
   widget is told the redacted text (event ``user_redacted``) so it does not keep the secret either;
-- a failure while handling a message is answered with an apology, never with silence;
+- a failure while handling a message is answered with an apology, never with silence; a flood from one
+  customer and overload of the whole server are handled by :mod:`bot.channels.intake` (one "slow down"
+  message; a short "sedang ramai" message when too many messages wait for Rasa);
 - once every reply to a message has been emitted (none while an agent holds the conversation), the
   connection that sent it gets ``reply_done`` with its ``message_id``, so the widget can stop its typing
   indicator instead of showing it until its timeout.
@@ -41,7 +43,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import APOLOGY, MAX_BODY_BYTES, RequestError, redact_at_entry
 from bot.handoff.customers import SocketIOSender, customer_senders
-from bot.handoff.runtime import gate
+from bot.channels.intake import WhenBusy, intake
+from bot.health import OK, health
 
 logger = logging.getLogger(__name__)
 
@@ -264,13 +267,17 @@ class SafeSocketIOInput(SocketIOInput):
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio   # used by get_output_channel
         namespace = self.namespace
-        handle = gate.wrap(on_new_message)   # a conversation held by an agent never reaches the bot
+        # Flood limit, handoff gate, then the cap on Rasa; when too many messages wait, the customer is told
+        # politely that it is busy (a bot message), like any other reply.
+        handle = intake(on_new_message, WhenBusy.SAY_BUSY)
         customer_senders.register(self.name(), SocketIOSender(sio, self.bot_message_evt, namespace))
         logger.info("socketio: web chat origins allowed: %s (and the server's own)", ", ".join(self.allowed_origins))
 
+        health.register(self.name(), lambda: {"status": OK, "connected_clients": len(sio.eio.sockets)})
+
         @socketio_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        async def socketio_health(_: Request) -> HTTPResponse:
+            return response.json({"status": OK})
 
         @socketio_webhook.listener("after_server_start")
         async def accept_connections(*_: Any) -> None:
