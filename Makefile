@@ -9,7 +9,7 @@ run: prepare  ## start the action server + Rasa (REST and socket.io) on localhos
 	@$(ENV) $(PY) -m bot.serve
 
 test: prepare  ## unit tests, rasa data validate, test stories, integration tests with real servers and Chromium
-	@bash scripts/chromium.sh
+	@bash scripts/system_packages.sh
 	@$(ENV) bash scripts/test.sh
 
 setup:  ## create .venv with Python 3.10 and install the locked dependencies

@@ -5,16 +5,21 @@ so all three run the assistant exactly the same way.
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Optional
+from typing import Dict, List, Optional
+
+from bot.child_server import ChildServer, ServerSpec, stop_all
+from bot.child_server import http_ok  # noqa: F401 - re-exported for bot.rasa_runtime and bench
+from bot.endpoints import DEFAULT_QUEUE, effective_workers, endpoints, requested_workers, setting, write_private_yaml
+from bot.ports import check_ports_free
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -30,15 +35,24 @@ def webchat_cors() -> str:
 
 @dataclass
 class ServerConfig:
-    """Where and how the two servers run."""
+    """Where and how the two servers run.
+
+    Embedded by default (SQLite files under ``var/``, in-memory lock store, one Rasa worker); the production
+    profile's services come from ``DATABASE_URL``, ``REDIS_URL`` (with ``RASA_WORKERS``) and ``RABBITMQ_URL``
+    (see :mod:`bot.endpoints`). ``TICKETS_DB_URL`` still overrides where tickets go.
+    """
 
     model: Path = ROOT / "models" / "kripto-cs.tar.gz"
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     action_port: int = 5055
     tracker_db: Path = ROOT / "var" / "tracker.db"
-    tickets_db_url: str = field(default_factory=lambda: os.environ.get("TICKETS_DB_URL")
-                                or f"sqlite:///{ROOT / 'var' / 'tickets.db'}")
+    tickets_db_url: str = field(default_factory=lambda: setting("TICKETS_DB_URL"))   # "": DATABASE_URL or SQLite
+    database_url: str = field(default_factory=lambda: setting("DATABASE_URL"))   # PostgreSQL: tracker + tickets
+    redis_url: str = field(default_factory=lambda: setting("REDIS_URL"))   # Rasa's lock store
+    rabbitmq_url: str = field(default_factory=lambda: setting("RABBITMQ_URL"))   # Rasa's event broker
+    rabbitmq_queue: str = field(default_factory=lambda: setting("RABBITMQ_QUEUE", DEFAULT_QUEUE))
+    workers: int = field(default_factory=requested_workers)   # Rasa's Sanic workers (more need REDIS_URL)
     notifiers_config: Path = field(default_factory=lambda: Path(os.environ.get("NOTIFIERS_CONFIG")
                                                                  or ROOT / "notifiers.yml"))
     desks_config: Path = field(default_factory=lambda: Path(os.environ.get("DESKS_CONFIG") or ROOT / "desks.yml"))
@@ -47,6 +61,15 @@ class ServerConfig:
     cors: str = field(default_factory=webchat_cors)   # the web chat origins, not "*"
     api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     extra_env: Dict[str, str] = field(default_factory=dict)   # e.g. channel credentials for tests
+
+    def __post_init__(self) -> None:
+        self.tickets_db_url = self.tickets_db_url or self.database_url or f"sqlite:///{ROOT / 'var' / 'tickets.db'}"
+        self.workers = effective_workers(self.workers, self.redis_url)
+
+    def profile_env(self) -> Dict[str, str]:
+        """What both servers read of the production profile, set explicitly so the shell's values cannot leak
+        into a run configured otherwise: ``DATABASE_URL`` (channel state, leases) and ``SANIC_WORKERS``."""
+        return {"DATABASE_URL": self.database_url, "SANIC_WORKERS": str(self.workers)}
 
     @property
     def rasa_url(self) -> str:
@@ -68,25 +91,29 @@ def child_env() -> dict:
 
 
 def write_endpoints(config: ServerConfig) -> Path:
-    """Write an endpoints file for this run (SQLite tracker store, local action server)."""
-    config.log_dir.mkdir(parents=True, exist_ok=True)
-    config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-    path = config.log_dir / f"endpoints-{config.rasa_port}.yml"
-    path.write_text(
-        f'action_endpoint:\n  url: "{config.action_url}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{config.tracker_db}"\n',
-        encoding="utf-8",
-    )
-    return path
+    """Write the endpoints file of this run (readable by this user only: it may hold passwords): the local
+    action server; the tracker store (SQLite file, or PostgreSQL with ``DATABASE_URL``, whose ``events``
+    table gets its ``sender_id`` index when it lacks one); a Redis lock store with ``REDIS_URL``; a RabbitMQ
+    event broker with ``RABBITMQ_URL``."""
+    if config.database_url:
+        prepare_tracker_database(config.database_url)
+    else:
+        config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    content = endpoints(f"{config.action_url}/webhook", config.tracker_db, config.database_url, config.redis_url,
+                        config.rabbitmq_url, config.rabbitmq_queue)
+    return write_private_yaml(config.log_dir / f"endpoints-{config.rasa_port}.yml", content)
 
 
-def http_ok(url: str) -> bool:
-    """True when a GET of ``url`` answers 200 within 2 s."""
+def prepare_tracker_database(database_url: str) -> None:
+    """Index ``events.sender_id`` when an existing tracker table lacks it; a database that is not reachable
+    yet is left to Rasa, which waits for it."""
+    from bot.tracker_db import ensure_sender_index
+
     try:
-        with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - loopback URL we built
-            return reply.status == 200
-    except OSError:
-        return False
+        ensure_sender_index(database_url)
+    except Exception as error:  # noqa: BLE001 - Rasa retries the connection itself; the index can wait
+        logger.warning("tracker database not prepared (%s: %s); Rasa will connect when it is up",
+                       type(error).__name__, error)
 
 
 class AssistantServers:
@@ -94,47 +121,62 @@ class AssistantServers:
 
     def __init__(self, config: Optional[ServerConfig] = None) -> None:
         self.config = config or ServerConfig()
-        self._processes: List[subprocess.Popen] = []
-        self._logs: List[IO[bytes]] = []
+        self.children: List[ChildServer] = []   # action server first, then Rasa; filled by prepare()
 
-    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
-        log = open(self.config.log_dir / f"{name}-{self.config.rasa_port}.log", "wb")  # noqa: SIM115
-        self._logs.append(log)
+    def prepare(self) -> List[ChildServer]:
+        """Check the model and that both ports are free (``PortInUseError`` otherwise), write the endpoints
+        file; return both servers, not started yet (``python -m bot.serve`` hands them to its supervisor)."""
+        config = self.config
+        if not config.model.exists():
+            raise FileNotFoundError(f"{config.model} not found: run `make train` first")
+        check_ports_free(config.host, {"Rasa": config.rasa_port, "action": config.action_port})
+        endpoints = write_endpoints(config)
+        self.children = [ChildServer(self.server_spec(kind, endpoints)) for kind in ("actions", "rasa")]
+        return self.children
+
+    def server_spec(self, kind: str, endpoints: Path) -> ServerSpec:
+        """How to run one server: ``kind`` is ``"actions"`` (rasa_sdk) or ``"rasa"``."""
+        config, python = self.config, str(BIN / "python")
+        if kind == "actions":
+            name, health = "action server", f"{config.action_url}/health"
+            command = [python, "-m", "rasa_sdk", "--actions", "actions.actions", "--port", str(config.action_port)]
+        elif kind == "rasa":
+            name, health = "Rasa server", f"{config.rasa_url}/webhooks/rest/"
+            command = [python, "-m", "bot.rasa_runtime", "run", "--model", str(config.model), "--enable-api",
+                       f"--auth-token={config.api_token}", "--interface", config.host,
+                       "--port", str(config.rasa_port), "--credentials", str(config.credentials),
+                       "--endpoints", str(endpoints), "--cors", config.cors]
+        else:
+            raise ValueError(f"unknown server {kind!r}")
+        return ServerSpec(name=name, command=command, health_url=health, cwd=ROOT, env=self.server_env(),
+                          log_path=config.log_dir / f"{kind}-{config.rasa_port}.log")
+
+    def server_env(self) -> Dict[str, str]:
+        """The environment of both servers: ``child_env()`` plus this configuration's stores and desks."""
         env = child_env()
         env.update({"TICKETS_DB_URL": self.config.tickets_db_url, "NOTIFIERS_CONFIG": str(self.config.notifiers_config),
                     "DESKS_CONFIG": str(self.config.desks_config)})
         env["SANIC_HOST"] = self.config.host   # rasa_sdk binds the action server to this interface
+        env.update(self.config.profile_env())
         env.update(self.config.extra_env)
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        self._processes.append(process)
-        return process
+        return env
 
     def start(self, timeout: float = 180.0) -> "AssistantServers":
         """Start both servers and wait until they answer HTTP requests."""
-        config = self.config
-        if not config.model.exists():
-            raise FileNotFoundError(f"{config.model} not found: run `make train` first")
-        endpoints = write_endpoints(config)
-        self._spawn("actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions.actions",
-                                "--port", str(config.action_port)])
-        self._spawn("rasa", [str(BIN / "python"), "-m", "bot.rasa_runtime", "run", "--model", str(config.model), "--enable-api",
-                             f"--auth-token={config.api_token}", "--interface", config.host,
-                             "--port", str(config.rasa_port), "--credentials", str(config.credentials),
-                             "--endpoints", str(endpoints), "--cors", config.cors])
+        for child in self.prepare():
+            child.start()
         self.wait_ready(timeout)
         return self
 
     def wait_ready(self, timeout: float) -> None:
         """Block until both servers are healthy; raise with the log tail if one dies or times out."""
         deadline = time.monotonic() + timeout
-        checks = [f"{self.config.action_url}/health", f"{self.config.rasa_url}/webhooks/rest/"]
         while time.monotonic() < deadline:
-            for process in self._processes:
-                if process.poll() is not None:
+            for child in self.children:
+                if child.exit_status() is not None:
                     self.stop()
                     raise RuntimeError(f"a server exited early; see logs in {self.config.log_dir}")
-            if all(http_ok(url) for url in checks):
+            if all(child.healthy() for child in self.children):
                 return
             time.sleep(0.5)
         self.stop()
@@ -143,23 +185,12 @@ class AssistantServers:
     @property
     def pids(self) -> List[int]:
         """Process ids of the running servers (action server first)."""
-        return [p.pid for p in self._processes]
+        return [child.pid for child in self.children if child.pid is not None]
 
     def stop(self) -> None:
-        """Stop both servers (SIGTERM, then SIGKILL after 10 s)."""
-        for process in self._processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self._processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        self._processes.clear()
-        for log in self._logs:
-            log.close()
-        self._logs.clear()
+        """Stop both servers (SIGTERM to their process groups, then SIGKILL after 10 s)."""
+        stop_all(self.children, grace=10.0)
+        self.children = []
 
     def __enter__(self) -> "AssistantServers":
         return self.start()

@@ -2,7 +2,10 @@
 
 Starts the live handoff when the server starts: the desks' own listeners (the Telegram group's polling),
 the worker that delivers agents' replies to customers and customers' messages to the desks, and a sweep
-that tells customers whose ticket nobody claimed in time and expires old surveys. Routes under
+that tells customers whose ticket nobody claimed in time and expires old surveys. The sweep and the
+receivers of desks marked ``single_receiver`` (the Telegram group's ``getUpdates``) run in one process only
+across Sanic workers and replicas (a lease, :mod:`bot.singleton`); the delivery worker runs everywhere (its
+rows are leased one by one). Routes under
 ``/webhooks/desks/``: ``GET /`` health of every part, ``POST /<desk>`` a desk's webhook (Chatwoot).
 A ticket database that is down is retried every few seconds and shown in the health, never fatal.
 """
@@ -19,9 +22,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import check_body_size, RequestError
+from bot.health import DOWN, OK, health
 from bot.handoff.customers import customer_senders
 from bot.handoff.runtime import HandoffRuntime, gate, handoff_runtime
 from bot.handoff.service import utc_now
+from bot.singleton import SingletonJob, TaskSlot
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +49,9 @@ class AgentDesks(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         desks = Blueprint("agent_desks", __name__)
 
+        health.register("handoff", self.health)
+        health.register("tickets", self.ticket_store_health)
+
         @desks.listener("after_server_start")
         async def start(*_: Any) -> None:
             self._tasks.append(asyncio.ensure_future(self._run()))
@@ -62,7 +70,7 @@ class AgentDesks(InputChannel):
                         await desk.stop()
 
         @desks.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
+        async def desks_health(_: Request) -> HTTPResponse:
             return response.json(await self.health())
 
         @desks.route(r"/<desk_name:[A-Za-z0-9_\-]{1,64}>", methods=["POST"])
@@ -92,6 +100,9 @@ class AgentDesks(InputChannel):
                 await asyncio.sleep(RETRY_SECONDS)
         self._started = runtime
         for desk in runtime.desks.values():
+            if getattr(desk, "single_receiver", False):   # e.g. getUpdates: one poller across workers and replicas
+                self._tasks.append(SingletonJob(f"desk:{desk.name}:receive", desk.start, desk.stop).launch())
+                continue
             try:
                 await desk.start()
             except Exception:  # noqa: BLE001 - one broken desk must not stop the others
@@ -99,7 +110,8 @@ class AgentDesks(InputChannel):
         logger.info("live handoff running: desks %s; customer channels %s", ", ".join(runtime.desks) or "CLI only",
                     ", ".join(customer_senders.channels()))
         self._tasks.append(asyncio.ensure_future(runtime.worker.run(DELIVERY_INTERVAL_SECONDS)))
-        await self._sweep(runtime)
+        sweep = TaskSlot(lambda: self._sweep(runtime))
+        await SingletonJob("handoff:sweep", sweep.start, sweep.stop).run()   # one sweeper across all processes
 
     @staticmethod
     async def _sweep(runtime: HandoffRuntime) -> None:
@@ -109,6 +121,20 @@ class AgentDesks(InputChannel):
             except Exception:  # noqa: BLE001 - retried at the next sweep
                 logger.exception("handoff sweep failed; retrying in %.0f s", SWEEP_SECONDS)
             await asyncio.sleep(SWEEP_SECONDS)
+
+    @staticmethod
+    async def ticket_store_health() -> Dict[str, Any]:
+        """The ticket database answers; how many ticket notifications wait for delivery, and for how long."""
+        runtime = handoff_runtime.ready
+        if runtime is None:
+            return {"status": DOWN, "problem": handoff_runtime.last_error or "not connected yet"}
+        try:
+            count, oldest = await asyncio.to_thread(runtime.service.tickets.outbox.backlog, utc_now())
+        except Exception as error:  # noqa: BLE001 - the database is down: say so
+            return {"status": DOWN, "problem": f"{type(error).__name__}: {error}"}
+        return {"status": OK, "backend": runtime.service.tickets.database.backend,
+                "outbox": {"pending": count,
+                           "oldest_pending_seconds": (utc_now() - oldest).total_seconds() if oldest else 0}}
 
     async def health(self) -> Dict[str, Any]:
         """Status of the handoff: database, desks, outbox backlog, gate failures."""

@@ -1,4 +1,5 @@
-"""Connect to the ticket database (SQLite file by default, PostgreSQL by URL) and create its tables.
+"""Connect to the ticket database (SQLite file by default, PostgreSQL by URL) and migrate it to the newest
+schema (Alembic, ``bot.tickets.migrations``).
 
 SQLite needs two adjustments to be safe with several threads and processes (action server, delivery
 worker, CLI): write-ahead logging so readers never block the writer, and ``BEGIN IMMEDIATE`` for write
@@ -7,8 +8,9 @@ when a read lock cannot be upgraded. PostgreSQL needs nothing special.
 """
 from __future__ import annotations
 
-import logging
 import os
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -16,11 +18,8 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-from bot.tickets.schema import metadata
-
-logger = logging.getLogger(__name__)
+from bot.tickets import migrations
 
 DEFAULT_DB_URL = "sqlite:///var/tickets.db"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
@@ -40,9 +39,33 @@ class Database:
         return self.reader.dialect.name
 
 
+def normalise_url(url: str) -> str:
+    """``postgres://`` (Heroku-style, refused by SQLAlchemy 1.4) as ``postgresql://``; anything else as given."""
+    return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
+
+
 def resolve_url(url: Optional[str] = None) -> str:
-    """``url``, else ``TICKETS_DB_URL``, else the SQLite file ``var/tickets.db`` (relative to the cwd)."""
-    return url or os.environ.get("TICKETS_DB_URL", "").strip() or DEFAULT_DB_URL
+    """``url``, else ``TICKETS_DB_URL``, else ``DATABASE_URL`` (the production profile's PostgreSQL), else the
+    SQLite file ``var/tickets.db`` (relative to the cwd)."""
+    chosen = (url or os.environ.get("TICKETS_DB_URL", "").strip() or os.environ.get("DATABASE_URL", "").strip()
+              or DEFAULT_DB_URL)
+    return normalise_url(chosen)
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to write-ahead logging (persistent, so usually a no-op). Switching needs a moment
+    alone with the file and SQLite does not wait for it (no busy handler), so when several processes open a
+    new database at once the switch is tried again until the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -50,7 +73,7 @@ def _prepare_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" hook below issues BEGIN itself
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -60,8 +83,9 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _create_engine(url: str) -> Engine:
-    parsed = make_url(url)
+def create_engine_for(url: str) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL, with the SQLite adjustments above (no tables touched)."""
+    parsed = make_url(normalise_url(url))
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise ValueError(f"ticket database must be SQLite or PostgreSQL; got {parsed.render_as_string()}")
@@ -75,17 +99,8 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
-def _create_tables(engine: Engine) -> None:
-    """``create_all``, tolerating another process creating the same tables at the same moment."""
-    try:
-        metadata.create_all(engine)
-    except (IntegrityError, ProgrammingError) as error:
-        logger.info("tables were created concurrently (%s); checking again", error.__class__.__name__)
-        metadata.create_all(engine)
-
-
 def connect(url: Optional[str] = None) -> Database:
-    """Engines for ``url`` (see :func:`resolve_url`) with every ticket table created."""
-    engine = _create_engine(resolve_url(url))
-    _create_tables(engine)
+    """Engines for ``url`` (see :func:`resolve_url`), the database migrated to the newest schema."""
+    engine = create_engine_for(resolve_url(url))
+    migrations.upgrade(engine)
     return Database(reader=engine, writer=engine.execution_options(sqlite_begin="IMMEDIATE"))

@@ -1,6 +1,9 @@
-"""Database tables for tickets, their per-day id counters, the notification outbox and the live handoff.
+"""Database tables for tickets, their per-day id counters, the notification outbox, the live handoff,
+leases for background singletons and the channels' shared replay state.
 
-Created with ``metadata.create_all`` on first use; the same definitions work on SQLite and PostgreSQL.
+The tables are created and changed by the Alembic migrations in ``bot.tickets.migrations`` (run when the
+store opens); a change here needs a new revision there (``tests/unit/test_tickets_migrations.py`` checks
+that the migrated schema equals these definitions). The same definitions work on SQLite and PostgreSQL.
 Times are stored in UTC and always read back timezone-aware (SQLite has no time-zone type).
 """
 from __future__ import annotations
@@ -151,3 +154,34 @@ desk_links = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 sa.Index("ix_desk_links_ticket", desk_links.c.ticket_id, desk_links.c.desk)
+
+
+# --- background singletons: which process runs a job that must run once across workers and replicas --------
+
+leases = sa.Table(
+    "leases", metadata,
+    sa.Column("name", sa.String(128), primary_key=True),  # e.g. "telegram:getUpdates:123456"
+    sa.Column("owner", sa.String(128), nullable=False),  # host:pid:random of the holding process
+    sa.Column("expires_at", UtcDateTime, nullable=False),  # renewed by the holder; free to take once passed
+    sa.Column("acquired_at", UtcDateTime, nullable=False),  # when the current owner took it
+)
+
+# --- channel replay state shared by every worker and replica (PostgreSQL profile; SQLite file otherwise) ---
+
+channel_seen = sa.Table(
+    "channel_seen", metadata,
+    sa.Column("channel", sa.String(64), primary_key=True),
+    sa.Column("key", sa.String(512), primary_key=True),  # an update / message id the channel handled
+    sa.Column("at", sa.Float, nullable=False),  # Unix seconds, for pruning
+)
+sa.Index("ix_channel_seen_at", channel_seen.c.at)
+
+channel_buttons = sa.Table(
+    "channel_buttons", metadata,
+    sa.Column("channel", sa.String(64), primary_key=True),
+    sa.Column("chat", sa.String(256), primary_key=True),
+    sa.Column("button_id", sa.String(256), primary_key=True),  # the callback data / reply id shown
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),  # Unix seconds, for expiry and pruning
+)
+sa.Index("ix_channel_buttons_at", channel_buttons.c.at)
