@@ -7,7 +7,14 @@ production profile's services, each selected by its URL:
   atomic across processes, with an in-process fallback while Redis is down (:mod:`bot.lock_store`); it lets
   Rasa run several Sanic workers and several replicas;
 * ``RABBITMQ_URL`` (``amqp://user:password@host:5672/vhost``): event broker ``pika`` publishing every
-  tracker event to ``RABBITMQ_QUEUE`` (default ``rasa_production_events``).
+  tracker event to ``RABBITMQ_QUEUE`` (default ``rasa_production_events``), which the analytics consumer
+  (``python -m bot.analytics.consume``) stores in ``ANALYTICS_DB_URL``;
+* otherwise the event broker is Rasa's SQL broker writing the analytics store directly: the SQLite file
+  ``<var>/analytics.db`` by default, or the database of ``ANALYTICS_DB_URL`` (SQLite or PostgreSQL). It is
+  Rasa's class with a faster engine (``bot.analytics.broker.SQLEventBroker``: Rasa's own engine opens and
+  closes a SQLite connection for every event, which tripled the median turn time).
+
+The analytics database must not be the tracker store's: both keep a table named ``events``.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from urllib.parse import quote, unquote, urlsplit
 import yaml
 from sqlalchemy.engine import make_url
 
+from bot.analytics.events import same_database
 from bot.tickets.database import normalise_url
 
 logger = logging.getLogger(__name__)
@@ -27,6 +35,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_QUEUE = "rasa_production_events"
 LOCK_STORE_CLASS = "bot.lock_store.FallbackRedisLockStore"
 LOCK_KEY_PREFIX = "kriptocs"
+SQL_BROKER_CLASS = "bot.analytics.broker.SQLEventBroker"   # Rasa's SQL event broker, pooled engine
 
 
 def sql_tracker_store(database_url: str) -> Dict[str, Any]:
@@ -85,17 +94,54 @@ def pika_event_broker(rabbitmq_url: str, queue: str = DEFAULT_QUEUE) -> Dict[str
             "password": quote(unquote(parts.password or "guest"), safe=""), "queues": [queue]}
 
 
+def sql_event_broker(analytics_url: str) -> Dict[str, Any]:
+    """Rasa's SQL event broker (:data:`SQL_BROKER_CLASS`, configured as Rasa's ``SQL`` type is) writing to the
+    analytics database ``analytics_url`` (``sqlite:///path`` or ``postgresql://...``). For PostgreSQL the
+    whole URL goes in ``url`` (Rasa uses a ``url`` holding ``://`` as it is), so options such as ``sslmode``
+    are kept."""
+    url = make_url(normalise_url(analytics_url))
+    backend = url.get_backend_name()
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        return {"type": SQL_BROKER_CLASS, "dialect": "sqlite", "db": url.database}
+    if backend == "postgresql":
+        return {"type": SQL_BROKER_CLASS, "dialect": "postgresql", "url": url.render_as_string(hide_password=False)}
+    raise ValueError(f"ANALYTICS_DB_URL must be a sqlite:///file or postgresql:// URL; got {url.render_as_string()}")
+
+
+def check_analytics_database(analytics_url: str, database_url: str, tracker_db: Optional[Path] = None) -> None:
+    """Refuse an analytics database that is the tracker store's (``DATABASE_URL``, or the SQLite tracker file):
+    both keep their rows in a table named ``events``."""
+    tracker_url = database_url or (f"sqlite:///{tracker_db}" if tracker_db else "")
+    if tracker_url and same_database(analytics_url, tracker_url):
+        raise ValueError("ANALYTICS_DB_URL names the tracker store's database (DATABASE_URL, or the SQLite tracker "
+                         "file); both use a table named 'events', so the analytics store needs a database of its own")
+
+
+def event_broker(analytics_url: str, rabbitmq_url: str = "", queue: str = DEFAULT_QUEUE) -> Optional[Dict[str, Any]]:
+    """The event broker: RabbitMQ with ``rabbitmq_url``, else Rasa's SQL broker on ``analytics_url``, else none."""
+    if rabbitmq_url:
+        return pika_event_broker(rabbitmq_url, queue)
+    if analytics_url:
+        return sql_event_broker(analytics_url)
+    return None
+
+
 def endpoints(action_url: str, tracker_db: Path, database_url: str = "", redis_url: str = "",
-              rabbitmq_url: str = "", queue: str = DEFAULT_QUEUE) -> Dict[str, Any]:
-    """The endpoints of a run: the local action server, and each store the settings select."""
+              rabbitmq_url: str = "", queue: str = DEFAULT_QUEUE, analytics_url: str = "") -> Dict[str, Any]:
+    """The endpoints of a run: the local action server, and each store the settings select. The event broker
+    is RabbitMQ with ``rabbitmq_url``, else Rasa's SQL broker on ``analytics_url`` (given by
+    ``bot.servers``; "" leaves the run without an event broker)."""
+    if analytics_url:
+        check_analytics_database(analytics_url, database_url, None if database_url else tracker_db)
     config: Dict[str, Any] = {
         "action_endpoint": {"url": action_url},
         "tracker_store": sql_tracker_store(database_url) if database_url else sqlite_tracker_store(tracker_db),
     }
     if redis_url:
         config["lock_store"] = redis_lock_store(redis_url)
-    if rabbitmq_url:
-        config["event_broker"] = pika_event_broker(rabbitmq_url, queue)
+    broker = event_broker(analytics_url, rabbitmq_url, queue)
+    if broker:
+        config["event_broker"] = broker
     return config
 
 
