@@ -8,6 +8,7 @@ from actions.report import ActionReportProblem
 from actions.report_form import ASK_ACTIONS, ValidateProblemReportForm
 from actions.retrieval import retriever
 from actions.secrets import ActionWarnSecret
+from bot.incidents.hook import start_alert_delivery
 
 __all__ = ["ASK_ACTIONS", "ActionFinishReport", "ActionGreet", "ActionHandleFeedback", "ActionKbAnswer", "ActionReportProblem",
            "ActionRequestHuman", "ActionWarnSecret", "ValidateProblemReportForm"]
@@ -16,3 +17,4 @@ __all__ = ["ASK_ACTIONS", "ActionFinishReport", "ActionGreet", "ActionHandleFeed
 # not on the first customer's message.
 retriever()
 outbox_worker()
+start_alert_delivery()

@@ -142,3 +142,25 @@ NOTE_COMMENT = "Komentar pelanggan untuk {ticket_id}: {comment}"
 NOTE_UNDELIVERABLE = "Pesan untuk pelanggan ({ticket_id}) TIDAK terkirim: {reason}. Isi pesan: {text}"
 NOTE_SECRET = "(Pelanggan mengirim {what}; bagian itu sudah disamarkan dan pelanggan sudah diperingatkan.)"
 NOTE_BUTTON = "(Pelanggan menekan tombol {payload})"
+
+# --- incidents (bot.incidents): a notice shown before the answer, and the spike alert for agents ------------
+
+INCIDENT_EMPATHY = "Mohon maaf atas ketidaknyamanannya."
+INCIDENT_CONTINUE = ("Jika Anda tetap ingin melaporkan kendala Anda, saya tetap bantu catat detailnya untuk "
+                     "agen kami.")
+# The notice an operator publishes when no --message is given, by topic kind ({name}: BCA, TRC20, USDT).
+INCIDENT_NOTICE_TEMPLATES = {
+    "bank": ("Saat ini penarikan ke {name} sedang terganggu karena kendala di pihak bank, dan deposit dari {name} "
+             "bisa ikut tertunda. Dana Anda aman: transaksi yang tertunda akan diproses setelah layanan pulih, jadi "
+             "mohon tidak mengulang transaksi. Tim kami terus memantau dan akan segera memberi kabar."),
+    "network": ("Saat ini deposit dan penarikan melalui jaringan {name} sedang terganggu. Dana Anda aman: "
+                "transaksi yang tertunda akan diproses setelah jaringan kembali normal, jadi mohon tidak mengirim "
+                "ulang transaksi. Tim kami terus memantau dan akan segera memberi kabar."),
+    "coin": ("Saat ini deposit dan penarikan {name} sedang terganggu. Dana Anda aman: transaksi yang tertunda akan "
+             "diproses setelah layanan kembali normal, jadi mohon tidak mengulang transaksi. Tim kami terus "
+             "memantau dan akan segera memberi kabar."),
+}
+NOTE_SPIKE_TITLE = "Lonjakan pesan tentang {topic}"
+NOTE_SPIKE_SUMMARY = "{count} pelanggan menulis tentang {topic} dalam {minutes} menit terakhir (biasanya ±{baseline})."
+NOTE_SPIKE_EXAMPLES = "Contoh pesan (data rahasia disamarkan):"
+NOTE_SPIKE_NOTICE = "Umumkan ke pelanggan agar mereka langsung mendapat penjelasan:"

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.tickets import (OutboxWorker, Ticket, TicketStore, TranscriptLine, declared_notifier_names,
                          load_notifiers, open_store, within_operating_hours)
 from bot.desks.config import declared_desk_names, load_desks
+from bot.incidents.hook import observe_report
 from bot.handoff.service import HandoffService, when_text
 from bot.handoff.store import HandoffStore
 from nlu.secrets import redact
@@ -118,6 +119,7 @@ class ActionFinishReport(Action):
         ticket = await asyncio.get_running_loop().run_in_executor(
             None, lambda: store.create(draft, notifier_names()))
         worker.wake()
+        await observe_report(ticket)   # its bank/network/coin counts towards spike detection
         now = datetime.now(timezone.utc)
         dispatcher.utter_message(text=copy.TICKET_CREATED.format(ticket_id=ticket.id))
         dispatcher.utter_message(text=expectation(ticket, now))

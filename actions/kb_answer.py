@@ -7,9 +7,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.incidents.hook import notices_first
 from kb.articles import Article
 from nlu.input_checks import InputKind, classify_input
-from nlu.sentiment import Mood, detect_mood
+from nlu.sentiment import detect_mood
 
 from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
@@ -48,6 +49,7 @@ class ActionKbAnswer(Action):
         chosen = latest_entities(tracker, "article_id")
         if latest_intent(tracker) == "choose_article" and chosen and chosen[0] in kb.articles:
             return answer_with_article(dispatcher, tracker, kb.articles[chosen[0]])
+        await notices_first(dispatcher, tracker)   # an ongoing outage of the bank/network/coin asked about
 
         text = latest_user_text(tracker)
         kind = classify_input(text)

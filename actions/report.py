@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.incidents.hook import notices_first
 from nlu.normalizer import normalize
 from nlu.sentiment import Mood, detect_mood
 
@@ -63,6 +64,7 @@ class ActionReportProblem(Action):
         if is_how_to_question(latest_user_text(tracker)):
             # The classifier heard "deposit"/"wd", but the customer asks how to do it: answer, no report.
             return await ActionKbAnswer().run(dispatcher, tracker, domain)
+        await notices_first(dispatcher, tracker)   # an ongoing outage explains it before the report starts
         kb = retriever()
         intent = latest_intent(tracker) or "report_withdrawal_problem"
         idr_article, crypto_article = PROBLEM_ARTICLES.get(intent, PROBLEM_ARTICLES["report_withdrawal_problem"])

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.analytics.metrics_dir import MULTIPROC_ENV, fresh_metrics_dir
 from bot.child_server import ChildServer, ServerSpec, stop_all
 from bot.child_server import http_ok  # noqa: F401 - re-exported for bot.rasa_runtime and bench
 from bot.endpoints import DEFAULT_QUEUE, effective_workers, endpoints, requested_workers, setting, write_private_yaml
@@ -39,7 +40,9 @@ class ServerConfig:
 
     Embedded by default (SQLite files under ``var/``, in-memory lock store, one Rasa worker); the production
     profile's services come from ``DATABASE_URL``, ``REDIS_URL`` (with ``RASA_WORKERS``) and ``RABBITMQ_URL``
-    (see :mod:`bot.endpoints`). ``TICKETS_DB_URL`` still overrides where tickets go.
+    (see :mod:`bot.endpoints`). ``TICKETS_DB_URL`` still overrides where tickets go. Without RabbitMQ, Rasa's
+    SQL event broker writes the analytics store: ``ANALYTICS_DB_URL``, else ``analytics_db`` (by default
+    ``analytics.db`` next to the logs, so ``--var-dir`` moves it with the tracker store).
     """
 
     model: Path = ROOT / "models" / "kripto-cs.tar.gz"
@@ -47,6 +50,8 @@ class ServerConfig:
     rasa_port: int = 5005
     action_port: int = 5055
     tracker_db: Path = ROOT / "var" / "tracker.db"
+    analytics_db: Optional[Path] = None   # SQLite analytics store; None: <log_dir>/analytics.db
+    analytics_db_url: str = field(default_factory=lambda: setting("ANALYTICS_DB_URL"))   # "": analytics_db
     tickets_db_url: str = field(default_factory=lambda: setting("TICKETS_DB_URL"))   # "": DATABASE_URL or SQLite
     database_url: str = field(default_factory=lambda: setting("DATABASE_URL"))   # PostgreSQL: tracker + tickets
     redis_url: str = field(default_factory=lambda: setting("REDIS_URL"))   # Rasa's lock store
@@ -65,11 +70,22 @@ class ServerConfig:
     def __post_init__(self) -> None:
         self.tickets_db_url = self.tickets_db_url or self.database_url or f"sqlite:///{ROOT / 'var' / 'tickets.db'}"
         self.workers = effective_workers(self.workers, self.redis_url)
+        self.analytics_db = self.analytics_db or self.log_dir / "analytics.db"
 
     def profile_env(self) -> Dict[str, str]:
         """What both servers read of the production profile, set explicitly so the shell's values cannot leak
         into a run configured otherwise: ``DATABASE_URL`` (channel state, leases) and ``SANIC_WORKERS``."""
         return {"DATABASE_URL": self.database_url, "SANIC_WORKERS": str(self.workers)}
+
+    @property
+    def analytics_url(self) -> str:
+        """The analytics database: ``ANALYTICS_DB_URL``, else the SQLite file ``analytics_db``."""
+        return self.analytics_db_url or f"sqlite:///{self.analytics_db}"
+
+    @property
+    def metrics_dir(self) -> Path:
+        """This run's Prometheus multiprocess folder (``PROMETHEUS_MULTIPROC_DIR``, see bot.analytics.metrics_dir)."""
+        return self.log_dir / f"metrics-{self.rasa_port}"
 
     @property
     def rasa_url(self) -> str:
@@ -93,14 +109,16 @@ def child_env() -> dict:
 def write_endpoints(config: ServerConfig) -> Path:
     """Write the endpoints file of this run (readable by this user only: it may hold passwords): the local
     action server; the tracker store (SQLite file, or PostgreSQL with ``DATABASE_URL``, whose ``events``
-    table gets its ``sender_id`` index when it lacks one); a Redis lock store with ``REDIS_URL``; a RabbitMQ
-    event broker with ``RABBITMQ_URL``."""
+    table gets its ``sender_id`` index when it lacks one); a Redis lock store with ``REDIS_URL``; the event
+    broker: RabbitMQ with ``RABBITMQ_URL``, else Rasa's SQL broker on the analytics database (prepared here)."""
     if config.database_url:
         prepare_tracker_database(config.database_url)
     else:
         config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     content = endpoints(f"{config.action_url}/webhook", config.tracker_db, config.database_url, config.redis_url,
-                        config.rabbitmq_url, config.rabbitmq_queue)
+                        config.rabbitmq_url, config.rabbitmq_queue, config.analytics_url)
+    if not config.rabbitmq_url:
+        prepare_analytics_database(config.analytics_url)
     return write_private_yaml(config.log_dir / f"endpoints-{config.rasa_port}.yml", content)
 
 
@@ -114,6 +132,18 @@ def prepare_tracker_database(database_url: str) -> None:
     except Exception as error:  # noqa: BLE001 - Rasa retries the connection itself; the index can wait
         logger.warning("tracker database not prepared (%s: %s); Rasa will connect when it is up",
                        type(error).__name__, error)
+
+
+def prepare_analytics_database(analytics_url: str) -> None:
+    """Create the analytics database and its ``events`` table before Rasa's SQL broker opens it, so the table
+    has the digest column and a SQLite file is in WAL mode (one sync per event, readers never block Rasa). A
+    PostgreSQL database that is not reachable yet is left to Rasa, which reports it."""
+    from bot.analytics.events import open_store
+
+    try:
+        open_store(analytics_url).dispose()
+    except Exception as error:  # noqa: BLE001 - Rasa's broker tries itself and says why it cannot connect
+        logger.warning("analytics database not prepared (%s: %s)", type(error).__name__, str(error).splitlines()[0])
 
 
 class AssistantServers:
@@ -131,6 +161,7 @@ class AssistantServers:
             raise FileNotFoundError(f"{config.model} not found: run `make train` first")
         check_ports_free(config.host, {"Rasa": config.rasa_port, "action": config.action_port})
         endpoints = write_endpoints(config)
+        fresh_metrics_dir(config.metrics_dir)   # emptied once per run; a restarted server keeps adding to it
         self.children = [ChildServer(self.server_spec(kind, endpoints)) for kind in ("actions", "rasa")]
         return self.children
 
@@ -157,7 +188,9 @@ class AssistantServers:
         env.update({"TICKETS_DB_URL": self.config.tickets_db_url, "NOTIFIERS_CONFIG": str(self.config.notifiers_config),
                     "DESKS_CONFIG": str(self.config.desks_config)})
         env["SANIC_HOST"] = self.config.host   # rasa_sdk binds the action server to this interface
+        env[MULTIPROC_ENV] = str(self.config.metrics_dir)   # counters of every worker, summed by /metrics
         env.update(self.config.profile_env())
+        env["ANALYTICS_DB_URL"] = self.config.analytics_url   # where this run's analytics are (reports)
         env.update(self.config.extra_env)
         return env
 

@@ -79,6 +79,10 @@ def find_secrets(text: str) -> List[Secret]:
         for match in pattern.finditer(text):
             start, end = (match.start(1), match.end(1)) if match.groups() else match.span()
             candidates.append(Secret(kind, start, end))
+    # Already redacted text stays as it is: a marker is never taken for a secret ("password: [DIHAPUS: ...]").
+    markers = [match.span() for match in REDACTION_PATTERN.finditer(text)]
+    candidates = [secret for secret in candidates
+                  if not any(secret.start < end and start < secret.end for start, end in markers)]
     chosen: List[Secret] = []
     for secret in sorted(candidates, key=lambda s: (s.start, -(s.end - s.start))):
         if not chosen or secret.start >= chosen[-1].end:

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the tests need, installed once with apt-get (never a downloaded browser):
 # Chromium (+ driver) for the web chat browser test, which Playwright drives, and HAProxy for the
-# two-replica topology and chaos tests.
+# two-replica topology and chaos tests, and promtool (package prometheus; its server is not started) for the
+# example alert rules.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
 [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+[ -x /usr/bin/promtool ] || missing+=(prometheus)   # promtool checks deploy/prometheus/alerts.yml
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "==> installing ${missing[*]} with apt-get (browser and load-balancer tests)"
 sudo=""

@@ -19,7 +19,7 @@ from nlu.transactions import check_txid
 
 from actions.reporting import details as d
 from actions.reporting.commands import is_affirm, is_cancel, is_correction, is_deny, is_dont_know
-from actions.reporting.reading import Context, Finding, Issue, read_details
+from actions.reporting.reading import Context, Finding, read_details
 from actions.reporting.state import MAX_TRIES, ReportState
 
 MAX_UNVERIFIED_CHARS = 200

@@ -19,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.state import open_channel_state
+from nlu.scrub import scrub
 from nlu.secrets import redact
 
 logger = logging.getLogger(__name__)
@@ -46,10 +47,12 @@ def check_body_size(raw: bytes) -> None:
 
 
 def redact_at_entry(text: str, metadata: Optional[Dict[str, Any]] = None) -> Tuple[str, Dict[str, Any]]:
-    """Remove secrets before the message reaches Rasa (and so the tracker store and logs); the kinds
-    removed go into the metadata so the assistant can warn the customer."""
+    """Remove secrets from the text and the metadata before the message reaches Rasa (and so the tracker
+    store, the event broker and logs); the kinds removed go into the metadata so the assistant can warn the
+    customer."""
     cleaned, removed = redact(text)
-    metadata = dict(metadata or {})
+    metadata, found = scrub(dict(metadata or {}))   # a client's own metadata is stored with the message too
+    removed = list(dict.fromkeys([*removed, *(finding.kind for finding in found)]))
     if removed:
         metadata["redacted_secrets"] = removed
     return cleaned, metadata

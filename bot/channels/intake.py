@@ -23,6 +23,7 @@ do not add their "something went wrong" apology to a deliberate silence.
 """
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 import os
@@ -34,15 +35,18 @@ from rasa.core.channels.channel import UserMessage
 
 from actions import copy
 from actions.secrets import secret_warning
+from bot.analytics import live_metrics
 from bot.handoff.gate import HandoffGate
 from bot.handoff.runtime import gate
 from bot.health import DEGRADED, OK, health
 from bot.limits.capacity import Admission, ConcurrencyCap, Overloaded
 from bot.limits.flood import Clock, FloodLimiter
+from bot.tracker_outage import TrackerStoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 REFUSAL_LOG_SECONDS = 10.0
+STORE_RETRY_MAX_DELAY = 10.0   # seconds between tries of a message whose conversation could not be read
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 IntakeHandler = Callable[[UserMessage], Awaitable[bool]]
@@ -111,8 +115,10 @@ class MessageIntake:
             if settings.max_concurrent >= 1 else None
 
     def wrap(self, on_new_message: Handler, handoff_gate: HandoffGate, when_busy: WhenBusy) -> IntakeHandler:
-        """``on_new_message`` behind the flood limit, the gate and the cap (see the module docstring)."""
-        return self._flood_limited(handoff_gate.wrap(self._capped(on_new_message, when_busy)))
+        """``on_new_message`` behind the flood limit, the gate and the cap (see the module docstring), counted
+        and timed for ``/metrics`` (:mod:`bot.analytics.live_metrics`)."""
+        return live_metrics.track(self._flood_limited(handoff_gate.wrap(
+            self._retried(self._capped(on_new_message, when_busy), when_busy))))
 
     def _flood_limited(self, handler: IntakeHandler) -> IntakeHandler:
         limiter = self.limiter
@@ -123,6 +129,7 @@ class MessageIntake:
             key = sender_key(message)
             if limiter.allow(key):
                 return await handler(message)
+            live_metrics.note_route(live_metrics.FLOOD_LIMITED)
             for text in self._refusal_notices(limiter, key, message):
                 await message.output_channel.send_text_message(message.sender_id, text)
             return True
@@ -153,6 +160,7 @@ class MessageIntake:
             try:
                 await cap.acquire(admission)
             except Overloaded:
+                live_metrics.note_route(live_metrics.BUSY)
                 self._log_refusal(cap)
                 if when_busy is WhenBusy.REFUSE:
                     raise
@@ -164,6 +172,25 @@ class MessageIntake:
                 cap.release()
 
         return capped
+
+    def _retried(self, handler: Handler, when_busy: WhenBusy) -> Handler:
+        """Telegram and WhatsApp (already acknowledged): a message refused because the conversation could not
+        be read (:class:`~bot.tracker_outage.TrackerStoreUnavailable`) is tried again with backoff for up to
+        ``MAX_BACKGROUND_WAIT_SECONDS``; REST and socket.io pass the refusal on (503 / a "try again" note)."""
+        if when_busy is not WhenBusy.WAIT:
+            return handler
+
+        async def retried(message: UserMessage) -> Any:
+            deadline, delay = self._clock() + self.settings.background_wait, 1.0
+            while True:
+                try:
+                    return await handler(message)
+                except TrackerStoreUnavailable:
+                    if self._clock() + delay > deadline:
+                        raise
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, STORE_RETRY_MAX_DELAY)
+        return retried
 
     def _log_refusal(self, cap: ConcurrencyCap) -> None:
         """One log line per ``REFUSAL_LOG_SECONDS`` at most: an overload must not flood the logs too."""

@@ -16,6 +16,7 @@ from typing import List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 
 from actions import copy
+from bot.analytics.live_metrics import handoff_event
 from bot.handoff.model import (WAITING, CUSTOMER_AUTHOR, CUSTOMER_TARGET, LEFT, RESOLVED, SURVEY_ASKED, SURVEY_COMMENT,
                                SURVEY_DONE, SURVEY_EXPIRED, TO_AGENT, TO_CUSTOMER, WITH_AGENT, Agent, Handoff,
                                Outgoing)
@@ -130,6 +131,7 @@ class HandoffService:
                       self._note(copy.NOTE_CLAIMED.format(ticket_id=ticket_id, agent=agent.name))])
         if handoff is not None:
             logger.info("handoff %s claimed by %s (%s)", ticket_id, agent.name, agent.desk)
+            handoff_event("claimed")
             return Outcome(CLAIMED, f"Tiket {ticket_id} sekarang Anda tangani.", handoff)
         current = self.store.get(ticket_id)
         if current is not None and current.active and agent.same_person(current.agent):
@@ -190,6 +192,7 @@ class HandoffService:
         if handoff is None:
             return self._missing(ticket_id)
         logger.info("handoff %s resolved; CSAT survey queued", ticket_id)
+        handoff_event("resolved")
         return Outcome(DONE, f"Tiket {ticket_id} ditutup; survei kepuasan dikirim ke pelanggan.", handoff)
 
     # ------------------------------------------------------------ the customer
@@ -228,6 +231,7 @@ class HandoffService:
         if left is None:
             return None
         logger.info("handoff %s: the customer went back to the bot", handoff.ticket_id)
+        handoff_event("left")
         return Outgoing(copy.HANDOFF_LEFT.format(ticket_id=handoff.ticket_id))
 
     def rate(self, handoff: Handoff, rating: int, now: Optional[datetime] = None) -> Optional[Outgoing]:
@@ -278,6 +282,7 @@ class HandoffService:
                                                self._note(copy.NOTE_UNCLAIMED.format(ticket_id=handoff.ticket_id,
                                                                                      since=since))]) is not None:
                 told += 1
+                handoff_event("unclaimed")
                 logger.warning("handoff %s: no agent claimed it by %s; the customer was told", handoff.ticket_id,
                                self.claim_deadline(handoff).isoformat())
         expired = 0

@@ -185,3 +185,55 @@ channel_buttons = sa.Table(
     sa.Column("at", sa.Float, nullable=False),  # Unix seconds, for expiry and pruning
 )
 sa.Index("ix_channel_buttons_at", channel_buttons.c.at)
+
+# --- incidents (bot.incidents): operators' notices, detected spikes, what they are based on, who saw them ----
+
+incidents = sa.Table(
+    "incidents", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # "INC-7K3QX"
+    sa.Column("kind", sa.String(16), nullable=False),  # notice (published by an operator) | spike (detected)
+    sa.Column("topic", sa.String(64), nullable=False),  # "bank:BCA", "network:TRC20", "coin:USDT"
+    sa.Column("opened_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=True),  # notices: no longer shown from then on
+    sa.Column("closed_at", UtcDateTime, nullable=True),  # closed by an operator, or a spike that subsided
+    sa.Column("count", sa.Integer, nullable=False),  # notice: customers shown it; spike: customers who wrote
+    sa.Column("text", sa.Text, nullable=False),  # notice: what customers read; spike: one line for agents
+    sa.Column("details", sa.JSON, nullable=False),  # spike: window, baseline, threshold, examples
+    sa.Column("last_seen_at", UtcDateTime, nullable=True),  # spike: latest message about the topic
+)
+# At most one ongoing spike per topic (replicas detecting the same spike at once insert it once).
+_ONGOING_SPIKE = sa.and_(incidents.c.kind == "spike", incidents.c.closed_at.is_(None))
+sa.Index("uq_incidents_ongoing_spike", incidents.c.topic, unique=True,
+         postgresql_where=_ONGOING_SPIKE, sqlite_where=_ONGOING_SPIKE)
+sa.Index("ix_incidents_opened", incidents.c.opened_at)
+
+incident_observations = sa.Table(
+    "incident_observations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("topic", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("sender_id", sa.String(256), nullable=False),
+    sa.Column("message_key", sa.String(256), nullable=True),  # the same message is recorded once per topic
+    sa.Column("intent", sa.String(64), nullable=False),  # the intent, or the ticket category of a report
+    sa.Column("example", sa.Text, nullable=False),  # the customer's words, secrets redacted, shortened
+    sa.UniqueConstraint("message_key", "topic", name="uq_incident_observations_message_topic"),
+)
+sa.Index("ix_incident_observations_topic_at", incident_observations.c.topic, incident_observations.c.at)
+sa.Index("ix_incident_observations_at", incident_observations.c.at)
+
+incident_views = sa.Table(
+    "incident_views", metadata,
+    sa.Column("incident_id", sa.String(32), sa.ForeignKey("incidents.id"), primary_key=True),
+    sa.Column("sender_id", sa.String(256), primary_key=True),  # a notice is shown once per conversation
+    sa.Column("shown_at", UtcDateTime, nullable=False),
+)
+
+incident_outbox = sa.Table(
+    "incident_outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.String(32), sa.ForeignKey("incidents.id"), nullable=False),
+    sa.Column("target", sa.String(64), nullable=False),  # a notifier or desk name
+    *delivery_columns(),
+    sa.UniqueConstraint("incident_id", "target", name="uq_incident_outbox_incident_target"),
+)
+sa.Index("ix_incident_outbox_due", incident_outbox.c.status, incident_outbox.c.next_attempt_at)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import sqlite3
 from pathlib import Path
-from typing import List
 
 import pytest
 

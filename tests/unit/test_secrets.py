@@ -65,3 +65,14 @@ def test_redaction_markers_name_their_kinds():
 
     cleaned, kinds = redact(f"{SEED_12} dan password: Rahasia123!")
     assert redacted_kinds(cleaned) == kinds == ["seed_phrase", "password"]
+
+
+@pytest.mark.parametrize("message", [
+    "password saya: Rahasia123! tolong login-in akun saya",
+    "kode otp 482913, tolong proses wd saya",
+    "seed phrase: legal winner thank year wave sausage worth useful legal winner thank yellow",
+    "pin: 123456 dan password = qwerty99",
+])
+def test_redacting_redacted_text_changes_nothing(message: str):
+    once, kinds = redact(message)
+    assert kinds and redact(once) == (once, [])

@@ -1,0 +1,50 @@
+"""Rasa's SQL event broker, with an engine fit for being called on every tracker event.
+
+Rasa's ``SQLEventBroker`` publishes each event synchronously, in Rasa's event loop, through an engine built
+with SQLAlchemy's defaults. On a SQLite file, that engine opens and closes a connection for every event.
+Closing the last connection of a WAL database checkpoints it, which costs several disk syncs, about 25 ms
+per event on these machines. The median turn went from 150 ms to 450 ms. This subclass keeps Rasa's table
+model, ``publish`` and configuration keys, and only replaces the engine:
+- SQLite keeps its connections open, in WAL mode with ``synchronous=NORMAL``. A commit then costs no sync.
+  A power cut, not a crash of the process, may lose the last events.
+- PostgreSQL checks a pooled connection before using it, so the first event after a database restart is
+  not lost.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+from rasa.core.brokers.sql import SQLEventBroker as RasaSQLEventBroker
+
+SQLITE_BUSY_SECONDS = 30.0
+
+
+def broker_engine(url: sa.engine.URL) -> sa.engine.Engine:
+    """The engine the broker publishes through (see the module docstring)."""
+    if url.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=2,
+                              connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _tune(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+class SQLEventBroker(RasaSQLEventBroker):
+    """Rasa's ``SQL`` event broker (same ``events`` table, same ``publish``) on :func:`broker_engine`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)   # connects and creates the table as Rasa does
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = broker_engine(url)
+        self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
