@@ -181,7 +181,8 @@ def test_webchat_customer_is_served_live_by_an_agent_and_rates_the_help(servers,
     assert session_id_of(back) == sender
     expect(bot_bubbles(back, AWAY_REPLY)).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
     wait_connected(back)
-    assert customer_delivery(handoffs, away.id)["status"] == "sent"
+    # shown from the held row once the widget reconnected; the worker records the delivery right after
+    wait_for(lambda: customer_delivery(handoffs, away.id)["status"] == "sent", what="the held reply recorded as sent")
     shown = bot_texts(back)
     assert shown[-1] == f"Agen Rina:\n{AWAY_REPLY}"
     assert sum(FIRST_REPLY.splitlines()[0] in t for t in shown) == 1   # history is not replayed twice
