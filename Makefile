@@ -30,10 +30,12 @@ validate: setup
 eval:  ## accuracy of the running assistant on tests/data/eval.tsv
 	@$(ENV) $(PY) -m bot.evaluate tests/data/eval.tsv
 
-bench: prepare  ## latency/throughput/memory vs a vanilla `rasa init` assistant; channel webhook latency
+bench: prepare  ## latency/throughput/memory vs a vanilla `rasa init` assistant (embedded and production profile); channel and handoff latency; report on 100k conversations
 	@$(ENV) $(PY) bench/run_bench.py
+	@$(ENV) $(PY) bench/cluster_bench.py
 	@$(ENV) $(PY) bench/channel_latency.py
 	@$(ENV) $(PY) bench/handoff_latency.py
+	@$(ENV) $(PY) bench/report_bench.py
 
 lock:  ## re-resolve all dependencies together into requirements.lock
 	@.venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.10 \

@@ -4,7 +4,8 @@ tokens); HTTP 503 only when the model or the action server is down, so a load ba
 replica out while a degraded channel keeps it in service."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+import asyncio
+from typing import Any, Dict, Optional, Tuple
 
 import httpx
 from sanic import response
@@ -31,11 +32,23 @@ def model_check(app: Any) -> Dict[str, Any]:
     return {"status": OK, "model_id": agent.model_id}
 
 
+_client: Optional[Tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]] = None
+
+
+def check_client() -> httpx.AsyncClient:
+    """One HTTP client per event loop for the checks: building a client loads the TLS certificates (about
+    40 ms of CPU), too much for a check the load balancer makes every 2 s."""
+    global _client
+    loop = asyncio.get_running_loop()
+    if _client is None or _client[0] is not loop or _client[1].is_closed:
+        _client = (loop, httpx.AsyncClient(timeout=ACTION_CHECK_TIMEOUT_SECONDS))
+    return _client[1]
+
+
 async def action_server_check(url: str) -> Dict[str, Any]:
     """The action server answers its health check."""
     try:
-        async with httpx.AsyncClient(timeout=ACTION_CHECK_TIMEOUT_SECONDS) as client:
-            reply = await client.get(url)
+        reply = await check_client().get(url)
     except httpx.HTTPError as error:
         return {"status": DOWN, "url": url, "problem": f"{type(error).__name__}: {error}"}
     if reply.status_code != 200:
