@@ -61,22 +61,16 @@ def sqlite_tracker_store(path: Path) -> Dict[str, Any]:
 
 
 def redis_lock_store(redis_url: str) -> Dict[str, Any]:
-    """The lock store on ``redis_url``: Rasa's Redis lock store, atomic and with a fallback (bot.lock_store)."""
+    """The lock store on ``redis_url``: Rasa's Redis lock store, atomic and with a fallback (bot.lock_store),
+    which reads host, port, database, credentials and TLS from the URL itself; checked here so a wrong
+    setting stops the start with a clear message."""
     parts = urlsplit(redis_url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise ValueError(f"REDIS_URL must look like redis://host:6379/0; got {redis_url!r}")
     database = parts.path.strip("/") or "0"
     if not database.isdigit():
         raise ValueError(f"REDIS_URL's database must be a number; got {database!r}")
-    store: Dict[str, Any] = {"type": LOCK_STORE_CLASS, "url": parts.hostname, "port": parts.port or 6379,
-                             "db": int(database), "key_prefix": LOCK_KEY_PREFIX}
-    if parts.username:
-        store["username"] = unquote(parts.username)
-    if parts.password:
-        store["password"] = unquote(parts.password)
-    if parts.scheme == "rediss":
-        store["use_ssl"] = True
-    return store
+    return {"type": LOCK_STORE_CLASS, "url": redis_url, "key_prefix": LOCK_KEY_PREFIX}
 
 
 def pika_event_broker(rabbitmq_url: str, queue: str = DEFAULT_QUEUE) -> Dict[str, Any]:

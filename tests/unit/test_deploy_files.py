@@ -19,6 +19,7 @@ import yaml
 from bot.analytics.events import same_database
 from bot.endpoints import (DEFAULT_QUEUE, LOCK_KEY_PREFIX, LOCK_STORE_CLASS, pika_event_broker, redis_lock_store,
                            sql_tracker_store)
+from bot.lock_store import redis_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -376,8 +377,8 @@ def test_endpoints_rasa_reads_are_what_the_code_would_write(compose, compose_env
         assert endpoints["tracker_store"] == sql_tracker_store(service_env["DATABASE_URL"])
         lock_store = endpoints["lock_store"]
         assert (lock_store["type"], lock_store["key_prefix"]) == (LOCK_STORE_CLASS, LOCK_KEY_PREFIX)
-        assert lock_store["url"] == service_env["REDIS_URL"]
-        assert redis_lock_store(lock_store["url"])["password"] == compose_env["REDIS_PASSWORD"]
+        assert lock_store == redis_lock_store(service_env["REDIS_URL"])
+        assert redis_settings(None, url=lock_store["url"])["password"] == compose_env["REDIS_PASSWORD"]
         assert endpoints["event_broker"] == pika_event_broker(broker_url, DEFAULT_QUEUE)
         assert {"source": "endpoints", "target": target} in services[assistant]["configs"]
 

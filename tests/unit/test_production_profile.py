@@ -33,11 +33,14 @@ def test_database_url_becomes_rasas_postgresql_tracker_store():
 
 
 def test_redis_url_becomes_the_atomic_fallback_redis_lock_store():
-    assert redis_lock_store("redis://:s%40cret@cache:6380/3") == {
-        "type": "bot.lock_store.FallbackRedisLockStore", "url": "cache", "port": 6380, "db": 3,
-        "key_prefix": "kriptocs", "password": "s@cret"}
-    assert redis_lock_store("rediss://cache")["use_ssl"] is True
-    assert redis_lock_store("redis://127.0.0.1")["db"] == 0
+    from bot.lock_store import redis_settings
+
+    url = "redis://:s%40cret@cache:6380/3"
+    assert redis_lock_store(url) == {"type": "bot.lock_store.FallbackRedisLockStore", "url": url,
+                                     "key_prefix": "kriptocs"}
+    assert redis_settings(None, url=url) == {"host": "cache", "port": 6380, "db": 3, "password": "s@cret",
+                                             "use_ssl": False, "socket_timeout": 2.0}
+    assert redis_settings(None, url="rediss://cache")["use_ssl"] is True
     for wrong in ("http://cache:6379", "redis://cache/zero"):
         with pytest.raises(ValueError):
             redis_lock_store(wrong)
