@@ -15,7 +15,6 @@ import asyncio
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
@@ -29,6 +28,7 @@ from bot.analytics.events import open_engine, read_events
 from bot.evaluate import AssistantClient
 from bot.servers import ROOT, AssistantServers, ServerConfig, child_env
 from tests.tickets.fixtures import postgres_server_url  # noqa: F401 - fixture
+from tests.integration.conftest import wait_for as wait_until
 
 pytestmark = pytest.mark.integration
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -43,14 +43,8 @@ METADATA_SECRET = "771122"   # a REST client's own metadata carrying an OTP
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 60.0, what: str = "condition") -> object:
-    """``condition()`` once truthy (checked every 0.2 s); fails after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met within {timeout:.0f} s")
+    """The suite's :func:`tests.integration.conftest.wait_for` with this module's 60 s (servers under load)."""
+    return wait_until(condition, timeout=timeout, what=what)
 
 
 def hold_conversation(client: AssistantClient, sender: str) -> None:
