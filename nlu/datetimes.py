@@ -2,8 +2,10 @@
 
 ``find_when("kmrn jam 10 pagi", now)`` is yesterday 10:00. Understood: relative days (``kemarin``,
 ``tadi pagi``, ``semalam``, ``barusan``, ``3 hari yg lalu``, ``30 menit lalu``), dates (``20/11``,
-``20-11-2026``, ``20 Nov``, ``tgl 20``), day names (``Jumat jam 3 sore``, ``senin kemarin``) and clock
-times (``jam 2 siang``, ``pukul 23.45``, ``10:30``), with common typos and chat abbreviations.
+``20-11-2026``, ``20 Nov``, ``tgl 20``, ``tanggal 3 kemarin``), day names (``Jumat jam 3 sore``, ``senin
+kemarin``), periods (``minggu lalu``, ``bulan lalu``, ``awal bulan``, ``akhir bulan lalu``) and clock times
+(``jam 2 siang``, ``pukul 23.45``, ``10:30``), with common typos and chat abbreviations. ``5m yg lalu`` and
+``5m ago`` are minutes.
 
 All times are Jakarta time: the fixed zone ``WIB`` (UTC+7, no daylight saving, no tz database);
 ``WITA``/``WIT`` after a time are converted. Customers report past events, so ambiguity resolves to the
@@ -13,8 +15,19 @@ With a stated day, a bare ``jam 1``-``jam 6`` means the afternoon (``kemarin jam
 ``jam 7``-``jam 12`` the morning, unless that is still to come. Written minutes (``9.05``, ``21:05``) are
 a 24-hour reading. Parts of the day: dini hari 00-05, pagi 05-11, siang 11-15, sore 15-18, malam 18-24;
 ``jam 12 malam`` is the midnight that ends the day and ``semalam jam 2`` the small hours after it.
-Amounts (``500rb``, ``Rp 20.000``), hashes, addresses, phone and account numbers and ``BEP20``-style
-network names are blanked out before reading, so their digits are never taken for a date or a time.
+Periods (ranges) are what ``When`` holds as its first day (``start``, precision ``day``) plus ``last_day``;
+``canonical()`` gives ``2026-11-16/2026-11-22 WIB``, ``display()`` ``16–22 November 2026``, and a clock
+next to a period is not merged into it. ``minggu lalu``/``pekan lalu`` is Monday to Sunday of last week
+(``minggu kemarin`` stays last Sunday), ``bulan lalu``/``bulan kemarin`` last month, ``minggu ini`` and
+``bulan ini`` this week or month, and the thirds of a month (dasarian) ``awal`` 1-10, ``pertengahan``/
+``tengah`` 11-20 and ``akhir`` 21 to the end, of this month (``ini``), last month (``lalu``, ``kemarin``)
+or, unsaid, the latest one that has begun. A period under way ends today. ``tanggal 3 kemarin`` is the
+latest 3rd before today; ``tgl 3``, ``tanggal 3 bulan lalu`` and ``bulan lalu tgl 3`` name a date, which
+wins over a day next to it (``kemarin tgl 3``, ``Senin tgl 23``).
+
+Amounts (``500rb``, ``Rp 20.000``, ``dua juta``, an ambiguous ``15m``), hashes, addresses, phone and account
+numbers and ``BEP20``-style network names are blanked out before reading, so their digits are never taken
+for a date or a time.
 
 Future text is returned as written, not guessed away: ``besok``, ``lusa``, ``senin depan``, a future date
 with its year, a later hour with ``hari ini`` (``malam ini``, ``tgl 30 bulan ini``). The caller compares
@@ -49,10 +62,14 @@ class When:
     precision: str
     start_index: int
     end_index: int
+    last_day: Optional[date] = None   # a period ("minggu lalu"): its last day; ``start`` is its first
 
     def canonical(self) -> str:
-        """Machine form: ``2026-11-25 10:00 WIB``, ``2026-11-25 pagi WIB`` or ``2026-11-25 WIB``."""
+        """Machine form: ``2026-11-25 10:00 WIB``, ``2026-11-25 pagi WIB``, ``2026-11-25 WIB`` or, for a period,
+        ``2026-11-16/2026-11-22 WIB``."""
         day = f"{self.start:%Y-%m-%d}"
+        if self.last_day:
+            return f"{day}/{self.last_day:%Y-%m-%d} WIB"
         if self.precision in ("minute", "hour"):
             return f"{day} {self.start:%H:%M} WIB"
         part = _PART_BY_START.get(self.start.hour)
@@ -61,8 +78,10 @@ class When:
         return f"{day} WIB"
 
     def display(self) -> str:
-        """Indonesian form: ``Rabu, 25 November 2026 pukul 10.00 WIB``."""
+        """Indonesian form: ``Rabu, 25 November 2026 pukul 10.00 WIB``; a period ``16–22 November 2026``."""
         d = self.start
+        if self.last_day:
+            return _period_display(d.date(), self.last_day)
         day = f"{_DAY_NAMES[d.weekday()]}, {d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"
         if self.precision in ("minute", "hour"):
             return f"{day} pukul {d:%H.%M} WIB"
@@ -70,6 +89,16 @@ class When:
         if self.precision == "part_of_day" and part:
             return f"{day}, {part.name} (sekitar {part.start:02d}.00–{part.end:02d}.00 WIB)"
         return day
+
+
+def _period_display(first: date, last: date) -> str:
+    """``16–22 November 2026``, ``26 Oktober – 1 November 2026``, ``29 Desember 2025 – 4 Januari 2026``."""
+    end = f"{last.day} {_MONTH_NAMES[last.month - 1]} {last.year}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{end}"
+    if first.year == last.year:
+        return f"{first.day} {_MONTH_NAMES[first.month - 1]} – {end}"
+    return f"{first.day} {_MONTH_NAMES[first.month - 1]} {first.year} – {end}"
 
 
 # --- vocabulary -------------------------------------------------------------------------------------
@@ -114,7 +143,7 @@ _NUMBER_WORDS = {
 _UNITS = {
     "hari": "day", "hr": "day", "hri": "day", "minggu": "week", "mgg": "week", "pekan": "week",
     "bulan": "month", "bln": "month", "jam": "hour", "jm": "hour", "menit": "minute", "mnt": "minute",
-    "mnit": "minute", "min": "minute", "detik": "second", "dtk": "second",
+    "mnit": "minute", "min": "minute", "m": "minute", "detik": "second", "dtk": "second",
 }
 _ZONE_SHIFT = {"wib": 0, "wita": 60, "wit": 120}   # minutes ahead of WIB
 _FILLER = frozenset(
@@ -135,6 +164,7 @@ _HOUR = rf"\d{{1,2}}|{_alt(_NUMBER_WORDS)}"
 _PART = _alt(_PART_BY_ALIAS)
 _KEMARIN = r"ke?m[ae]?r[ie]?n+|yesterday"
 _AGO = rf"(?:(?:yang|yg|yng)\s+)?(?:lalu|lalau|lalo|yll|sebelumnya|ke\s?belakang|ago|{_KEMARIN})"
+_LAST = rf"(?:(?:yang|yg)\s+)?lalu|{_KEMARIN}"
 _QTY = rf"(?:(?:{_NUM})\s*|se|setengah\s*)(?:{_alt(_UNITS)})(?![a-z])"
 _NOT_DURATION = (r"(?!\s*(?:hari|hr|hri|minggu|mgg|pekan|bulan|bln|menit|mnt|detik)(?![a-z]))"   # "2-3 hari"
                  r"(?!\s*(?:jam|jm)(?![a-z])(?!\s*\.?\s*\d))")                                # "1-2 jam"
@@ -172,6 +202,7 @@ class _Piece:
     part: Optional[_Part] = None
     clock: Optional[_Clock] = None
     moment: Optional[Tuple[datetime, str]] = None   # already resolved ("barusan", "2 jam lalu")
+    last_day: Optional[date] = None                 # a period of days ("minggu lalu"): its last day; no clock
 
 
 _Builder = Callable[["re.Match[str]", datetime], Optional[_Piece]]
@@ -382,21 +413,62 @@ def _date_month_first(m: "re.Match[str]", now: datetime) -> Optional[_Piece]:
     return _calendar_day(int(m.group("d")), month, year, now) if month else None
 
 
-@_rule(rf"{_B}{_DATE_WORD}(?P<d>\d{{1,2}}){_E}"
-       rf"(?:\s+(?:bulan|bln)\s+(?P<rel>ini|(?:(?:yang|yg)\s+)?lalu|{_KEMARIN}))?(?!\w)")
+@_rule(rf"(?:(?<!\w)(?:bulan|bln)\s+(?P<before>ini|{_LAST})\s*,?\s*|{_B}){_DATE_WORD}(?P<d>\d{{1,2}}){_E}"
+       rf"(?:\s+(?:bulan|bln)\s+(?P<rel>ini|{_LAST})|\s+(?P<past>{_LAST}))?(?!\w)")
 def _day_of_month(m: "re.Match[str]", now: datetime) -> Optional[_Piece]:
-    """``tgl 20``: the latest 20th that is not in the future; ``tgl 20 bulan lalu``, ``tanggal 30 bulan ini``."""
-    day, rel = int(m.group("d")), m.group("rel")
+    """``tgl 20``: the latest 20th that is not in the future; ``tgl 20 bulan lalu``, ``bulan lalu tgl 20``,
+    ``tanggal 30 bulan ini``; ``tanggal 3 kemarin``: the latest 3rd before today."""
+    day, rel = int(m.group("d")), m.group("rel") or m.group("before")
     if not 1 <= day <= 31:
         return None
     found = []
     for back in ([0 if rel == "ini" else 1] if rel else range(24)):   # 31 skips the short months
         month_start = _months_back(now.date().replace(day=1), back)
         if day <= calendar.monthrange(month_start.year, month_start.month)[1]:
-            found.append(month_start.replace(day=day))
+            candidate = month_start.replace(day=day)
+            if not (m.group("past") and candidate >= now.date()):
+                found.append(candidate)
         if len(found) == 2:
             break
-    return _Piece(day=_Day(tuple(found))) if found else None
+    return _Piece(day=_Day(tuple(found), calendar=True)) if found else None
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _period(first: date, last: date, now: datetime) -> _Piece:
+    """The days ``first`` to ``last``; a period under way ends today (on its first day, it is just today)."""
+    return _Piece(day=_Day((first,)), last_day=now.date() if first <= now.date() < last else last)
+
+
+@_rule(rf"(?<!\w)(?:(?P<week>minggu|mgg|pekan)|(?P<month>bulan|bln))\s+(?:(?P<this>ini|ni)|(?P<last>{_LAST}))(?!\w)")
+def _week_or_month(m: "re.Match[str]", now: datetime) -> Optional[_Piece]:
+    """``minggu lalu``, ``pekan kemarin``, ``minggu ini`` (Monday to Sunday); ``bulan lalu``, ``bulan ini``."""
+    today, last = now.date(), bool(m.group("last"))
+    if re.search(rf"{_DATE_WORD}\d{{1,2}}\s*$", m.string[max(0, m.start() - 20):m.start()]):
+        return None                              # "tgl 31 bulan ini" names a day, and November has no 31st
+    if m.group("week"):
+        if m.group("week") == "minggu" and re.fullmatch(_KEMARIN, m.group("last") or ""):
+            return None                          # "minggu kemarin" is last Sunday (see _weekday)
+        monday = today - timedelta(days=today.weekday() + (7 if last else 0))
+        return _period(monday, monday + timedelta(days=6), now)
+    first = _months_back(today.replace(day=1), 1 if last else 0)
+    return _period(first, _month_end(first), now)
+
+
+_THIRDS = {"awal": 1, "pertengahan": 11, "tengah": 11, "akhir": 21, "ahir": 21}
+
+
+@_rule(rf"(?<!\w)(?P<third>{_alt(_THIRDS)})\s+(?:bulan|bln)(?:\s+(?:(?P<this>ini|ni)|(?P<last>{_LAST})))?(?!\w)")
+def _third_of_month(m: "re.Match[str]", now: datetime) -> _Piece:
+    """``awal bulan`` (1-10), ``pertengahan bulan`` (11-20), ``akhir bulan lalu`` (21 to the end)."""
+    today, first_day = now.date(), _THIRDS[m.group("third")]
+    month = _months_back(today.replace(day=1), 1 if m.group("last") else 0)
+    if not (m.group("this") or m.group("last")) and today.day < first_day:
+        month = _months_back(month, 1)           # unsaid: the latest one that has begun
+    last = month.replace(day=first_day + 9) if first_day < 21 else _month_end(month)
+    return _period(month.replace(day=first_day), last, now)
 
 
 @_rule(rf"(?<!\w)(?P<hari>(?:hari|hr)\s+)?(?P<wd>{_alt(_WEEKDAY_BY_ALIAS)})(?:\s+(?:(?P<lw>(?:minggu|pekan)\s+{_AGO})"
@@ -436,7 +508,7 @@ _NOT_A_TIME = re.compile("|".join((
 def _prepare(text: str) -> str:
     """Lowercase (keeping every index) and blank out amounts, ids and greetings with ``#``."""
     lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    spans = [(a.start, a.end) for a in find_amounts(text)]
+    spans = [(a.start, a.end) for a in find_amounts(text, include_ambiguous=True)]
     spans += [match.span() for match in _NOT_A_TIME.finditer(lowered)]
     chars = list(lowered)
     for start, end in spans:
@@ -477,7 +549,9 @@ def _adjacent(group: _Piece, piece: _Piece, gap: str) -> bool:
 
 def _merge(group: _Piece, piece: _Piece, gap: str) -> Optional[_Piece]:
     """``group`` extended with ``piece`` when they describe the same moment ("kemarin" + "jam 10"), else None."""
-    if group.moment or piece.moment or (group.clock and piece.clock) or not _adjacent(group, piece, gap):
+    if group.moment or piece.moment or group.last_day or piece.last_day or (group.clock and piece.clock):
+        return None
+    if not _adjacent(group, piece, gap):
         return None
     if group.part and piece.part and group.part != piece.part:
         return None
@@ -567,4 +641,5 @@ def find_when(text: str, now: datetime) -> Optional[When]:
     if not resolved:
         return None
     group, (start, precision) = resolved[0]
-    return When(start.astimezone(WIB), precision, group.start, group.end)
+    last_day = group.last_day if group.last_day and group.last_day > start.date() else None
+    return When(start.astimezone(WIB), precision, group.start, group.end, last_day)

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List
+from decimal import Decimal
+from typing import Dict, List, Optional
+
+from nlu.amounts import BILLION, MILLION, THOUSAND, Amount
 
 from actions.reporting import details as d
-from actions.reporting.state import ReportState
+from actions.reporting.formatting import format_number
+from actions.reporting.state import AMOUNT_CHOICES, ReportState
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ def question(slot: str, state: ReportState) -> Question:
         return Question(f"Lewat jaringan apa {asset} dikirim? Jaringannya tertera di riwayat transaksi.",
                         _buttons("TRC20", "ERC20", "BEP20", DONT_KNOW))
     if slot == d.AMOUNT:
+        if state.pending.get(AMOUNT_CHOICES):
+            return stored_amount_choice(str(state.pending[AMOUNT_CHOICES]))
         optional = " Ketik \"tidak tahu\" jika belum yakin." if d.is_optional(slot, problem) else ""
         return Question(f"Berapa jumlahnya? Contoh: \"Rp 1.500.000\", \"1,5 jt\", atau \"100 USDT\".{optional}")
     if slot == d.TIME:
@@ -86,6 +92,33 @@ def question(slot: str, state: ReportState) -> Question:
                             "apa yang sudah dikirim.")
         return Question("Boleh ceritakan kendalanya secara singkat? Agen kami akan membacanya lengkap.")
     return confirmation(state)
+
+
+def spoken_amount(value: Decimal, currency: Optional[str]) -> str:
+    """An amount the way people say it: ``Rp 15 juta``, ``Rp 1,5 miliar``, ``15 juta USDT``; never with three
+    decimals (``Rp 1,001 miliar`` would read back as 1.001 miliar), so ``Rp 1.001 juta``."""
+    number = format_number(value, decimals_allowed=True)
+    for scale, word in ((BILLION, "miliar"), (MILLION, "juta"), (THOUSAND, "ribu")):
+        if value >= scale and (value / scale).normalize().as_tuple().exponent >= -2:
+            number = f"{format_number(value / scale, decimals_allowed=True)} {word}"
+            break
+    return f"Rp {number}" if currency in (None, d.IDR) else f"{number} {currency}"
+
+
+def amount_choice(amount: Amount) -> Question:
+    """Which reading of an ambiguous amount (``15m``: juta or miliar) the customer meant; each button sends one."""
+    return _choice([spoken_amount(value, amount.currency) for value in amount.readings])
+
+
+def stored_amount_choice(choices: str) -> Question:
+    """:func:`amount_choice` from the readings the form keeps (``"15000000,15000000000 IDR"``)."""
+    values, _, currency = choices.partition(" ")
+    return _choice([spoken_amount(Decimal(value), currency or d.IDR) for value in values.split(",")])
+
+
+def _choice(options: List[str]) -> Question:
+    return Question(f"Maksud Anda {' atau '.join(options)}? Huruf \"m\" bisa berarti keduanya, jadi saya pastikan "
+                    "dulu agar tidak salah catat.", _buttons(*options))
 
 
 def summary_lines(state: ReportState) -> List[str]:

@@ -20,7 +20,7 @@ from nlu.transactions import check_txid
 from actions.reporting import details as d
 from actions.reporting.commands import is_affirm, is_cancel, is_correction, is_deny, is_dont_know
 from actions.reporting.reading import Context, Finding, read_details
-from actions.reporting.state import MAX_TRIES, ReportState
+from actions.reporting.state import AMOUNT_CHOICES, MAX_TRIES, ReportState
 
 MAX_UNVERIFIED_CHARS = 200
 MAX_READ_CHARS = 5000
@@ -167,6 +167,10 @@ def handle_message(previous: ReportState, text: str, now: datetime, requested: O
     if any(f.slot == d.BANK_ACCOUNT and f.note for f in findings):
         turn.replies.append(FULL_ACCOUNT)
     for issue in issues:
+        if issue.choices and state.failures.get(issue.slot, 0) + 1 < MAX_TRIES:
+            state.pending[AMOUNT_CHOICES] = issue.choices   # the next question is the choice, with buttons
+            state.failures[issue.slot] = state.failures.get(issue.slot, 0) + 1
+            continue
         _fail(state, issue.slot, issue.message, safe_text, issue.note, turn)
     if activation or requested is None or got_requested:
         return turn

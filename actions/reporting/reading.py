@@ -21,6 +21,7 @@ from nlu.transactions import (BankAccount, bank_reference_candidates, check_txid
                               txid_candidates)
 
 from actions.reporting import details as d
+from actions.reporting.asking import amount_choice
 from actions.reporting.formatting import format_amount
 
 # Coins that live on one network of their own: the network follows from the coin.
@@ -46,6 +47,9 @@ RUPIAH_WORDS = re.compile(r"\b(rupiah|idr|rp|va|virtual account|rekening|bank|tr
 _CRYPTO_ONLY = re.compile(r"^(kripto|crypto|koin|coin|aset kripto)$")
 _BARE_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?(?![\w.,])|(?<![\w.,])\d+(?:[.,]\d+)?(?![\w.,])")
 MAX_AMOUNT = Decimal(10) ** 13
+OUT_OF_RANGE = ("Jumlahnya sepertinya kurang tepat. Tulis jumlah transaksinya, contoh: \"Rp 1.500.000\", \"1,5 jt\", "
+                "atau \"100 USDT\".")
+AMBIGUOUS_NOTE = "jumlah ambigu: \"m\" bisa berarti juta atau miliar"
 MAX_TEXT = 1000
 
 
@@ -67,6 +71,7 @@ class Issue:
     slot: str
     message: str
     note: str = ""
+    choices: str = ""   # an ambiguous amount's readings ("15000000,15000000000 IDR"): ask which, with buttons
 
 
 @dataclass(frozen=True)
@@ -124,14 +129,33 @@ def _read_amount(text: str, amounts: List[Amount], ctx: Context, asset: Optional
                 return _amount_finding(value, asset or d.IDR)
     if not amounts:
         return None, None
-    first = amounts[0]
+    first = _settled(amounts)
+    if first.ambiguous:
+        return _ambiguous_amount(first, ctx)
     return _amount_finding(first.value, first.currency or asset or d.IDR)
+
+
+def _settled(amounts: List[Amount]) -> Amount:
+    """The first amount; an ambiguous one gives way to a later certain reading of it ("15m, maksudnya 15 juta")."""
+    first = amounts[0]
+    if not first.ambiguous:
+        return first
+    return next((a for a in amounts[1:] if not a.ambiguous and a.value in first.readings), first)
+
+
+def _ambiguous_amount(amount: Amount, ctx: Context) -> Tuple[Optional[Finding], Optional[Issue]]:
+    """``15m`` may be juta or miliar: nothing is stored; when the amount is asked or corrected, ask which."""
+    if ctx.requested != d.AMOUNT and not ctx.correcting:
+        return None, None
+    if any(not 0 < value < MAX_AMOUNT for value in amount.readings):
+        return None, Issue(d.AMOUNT, OUT_OF_RANGE, "jumlah di luar batas")
+    readings = ",".join(format(value.normalize(), "f") for value in amount.readings)
+    return None, Issue(d.AMOUNT, amount_choice(amount).text, AMBIGUOUS_NOTE, f"{readings} {amount.currency or d.IDR}")
 
 
 def _amount_finding(value: Decimal, currency: str) -> Tuple[Optional[Finding], Optional[Issue]]:
     if value <= 0 or value >= MAX_AMOUNT:
-        return None, Issue(d.AMOUNT, "Jumlahnya sepertinya kurang tepat. Tulis jumlah transaksinya, "
-                                     "contoh: \"Rp 1.500.000\", \"1,5 jt\", atau \"100 USDT\".", "jumlah di luar batas")
+        return None, Issue(d.AMOUNT, OUT_OF_RANGE, "jumlah di luar batas")
     canonical = f"{format(value.normalize(), 'f')} {currency}"
     return Finding(d.AMOUNT, canonical, format_amount(canonical)), None
 
@@ -221,7 +245,7 @@ def read_details(text: str, ctx: Context, now: datetime) -> Tuple[List[Finding],
     findings: List[Finding] = []
     issues: List[Issue] = []
     entities = extract_entities(text)
-    amounts = list(find_amounts(text))
+    amounts = list(find_amounts(text, include_ambiguous=True))
     account = find_bank_account(text, entities)
     problem = ctx.problem
     if ctx.requested == d.PROBLEM or problem is None or ctx.correcting:

@@ -10,6 +10,7 @@ from actions.reporting import details as d
 CHECKS = "report_checks"
 FAILURES = "report_failures"
 PENDING = "report_pending"
+AMOUNT_CHOICES = "amount_choices"   # key in ``pending``: an ambiguous amount's readings, asked next
 SECRETS = "report_secrets"
 OUTCOME = "report_outcome"
 PROCESSED = "report_processed"

@@ -1,6 +1,7 @@
 """nlu.datetimes: when a transaction happened, from Indonesian chat, with hypothesis properties."""
 from __future__ import annotations
 
+import calendar
 from dataclasses import FrozenInstanceError
 from datetime import date, datetime, timedelta, timezone
 
@@ -13,6 +14,8 @@ from nlu.datetimes import WIB, When, find_when
 NOW = datetime(2026, 11, 26, 15, 20, tzinfo=WIB)          # Thursday afternoon
 AFTER_MIDNIGHT = datetime(2026, 11, 27, 0, 10, tzinfo=WIB)  # Friday, just after midnight
 EARLY = datetime(2026, 11, 28, 6, 30, tzinfo=WIB)          # Saturday, early morning
+EARLY_IN_MONTH = datetime(2026, 11, 5, 9, 0, tzinfo=WIB)   # Thursday 5 November
+NEW_YEAR = datetime(2027, 1, 7, 9, 0, tzinfo=WIB)          # Thursday 7 January
 
 
 def when(text: str, now: datetime = NOW) -> When:
@@ -267,6 +270,123 @@ def test_future_text_is_kept_so_the_caller_can_say_so(text, canonical):
     assert found.start > NOW
 
 
+# ---- periods, "tanggal 3 kemarin" and minutes written "m" -------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "display"),
+    [
+        ("minggu lalu", "2026-11-16/2026-11-22 WIB", "16–22 November 2026"),
+        ("minggu yang lalu", "2026-11-16/2026-11-22 WIB", "16–22 November 2026"),
+        ("pekan lalu", "2026-11-16/2026-11-22 WIB", "16–22 November 2026"),
+        ("pekan kemarin", "2026-11-16/2026-11-22 WIB", "16–22 November 2026"),
+        ("minggu ini", "2026-11-23/2026-11-26 WIB", "23–26 November 2026"),          # under way: ends today
+        ("bulan lalu", "2026-10-01/2026-10-31 WIB", "1–31 Oktober 2026"),
+        ("bulan kemarin", "2026-10-01/2026-10-31 WIB", "1–31 Oktober 2026"),
+        ("bulan ini", "2026-11-01/2026-11-26 WIB", "1–26 November 2026"),
+        ("awal bulan", "2026-11-01/2026-11-10 WIB", "1–10 November 2026"),
+        ("awal bulan lalu", "2026-10-01/2026-10-10 WIB", "1–10 Oktober 2026"),
+        ("pertengahan bulan", "2026-11-11/2026-11-20 WIB", "11–20 November 2026"),
+        ("tengah bulan kemarin", "2026-10-11/2026-10-20 WIB", "11–20 Oktober 2026"),
+        ("akhir bulan", "2026-11-21/2026-11-26 WIB", "21–26 November 2026"),
+        ("akhir bulan lalu", "2026-10-21/2026-10-31 WIB", "21–31 Oktober 2026"),
+        ("Akhir Bulan Kemarin", "2026-10-21/2026-10-31 WIB", "21–31 Oktober 2026"),
+    ],
+)
+def test_periods_start_on_their_first_day_and_keep_their_last(text, canonical, display):
+    found = when(text)
+    assert found.canonical() == canonical and found.display() == display
+    assert found.precision == "day" and found.start.time() == datetime.min.time()
+    assert (found.start_index, found.end_index) == (0, len(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "canonical", "display"),
+    [
+        ("minggu lalu", EARLY_IN_MONTH, "2026-10-26/2026-11-01 WIB", "26 Oktober – 1 November 2026"),
+        ("awal bulan", EARLY_IN_MONTH, "2026-11-01/2026-11-05 WIB", "1–5 November 2026"),
+        ("akhir bulan", EARLY_IN_MONTH, "2026-10-21/2026-10-31 WIB", "21–31 Oktober 2026"),   # the latest begun
+        ("pertengahan bulan", EARLY_IN_MONTH, "2026-10-11/2026-10-20 WIB", "11–20 Oktober 2026"),
+        ("minggu lalu", NEW_YEAR, "2026-12-28/2027-01-03 WIB", "28 Desember 2026 – 3 Januari 2027"),
+        ("bulan lalu", NEW_YEAR, "2026-12-01/2026-12-31 WIB", "1–31 Desember 2026"),
+        ("akhir bulan lalu", NEW_YEAR, "2026-12-21/2026-12-31 WIB", "21–31 Desember 2026"),
+    ],
+)
+def test_periods_across_months_and_years(text, now, canonical, display):
+    found = when(text, now)
+    assert found.canonical() == canonical and found.display() == display
+
+
+@pytest.mark.parametrize(("text", "now"), [("awal bulan jam 16", datetime(2026, 12, 1, 10, 55, tzinfo=WIB)),
+                                           ("bulan ini malam", datetime(2026, 12, 1, 10, 55, tzinfo=WIB)),
+                                           ("minggu ini jam 21", datetime(2026, 11, 23, 12, 30, tzinfo=WIB))])
+def test_a_period_on_its_first_day_is_that_day_and_takes_no_clock(text, now):
+    found = when(text, now)
+    assert found.start == datetime.combine(now.date(), datetime.min.time(), WIB) and found.last_day is None
+    assert found.precision == "day"
+
+
+def test_a_period_that_has_not_begun_is_kept_as_future():
+    found = when("akhir bulan ini", EARLY_IN_MONTH)
+    assert found.canonical() == "2026-11-21/2026-11-30 WIB" and found.start > EARLY_IN_MONTH
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "span"),
+    [
+        ("minggu kemarin", "2026-11-22 WIB", "minggu kemarin"),          # still last Sunday
+        ("hari minggu lalu", "2026-11-22 WIB", "hari minggu lalu"),
+        ("senin minggu lalu", "2026-11-16 WIB", "senin minggu lalu"),
+        ("seminggu lalu", "2026-11-19 WIB", "seminggu lalu"),
+        ("2 minggu lalu", "2026-11-12 WIB", "2 minggu lalu"),
+        ("minggu lalu jam 10", "2026-11-16/2026-11-22 WIB", "minggu lalu"),   # a period takes no clock
+        ("wd saya bulan lalu belum masuk", "2026-10-01/2026-10-31 WIB", "bulan lalu"),
+        ("tgl 20 bulan lalu", "2026-10-20 WIB", "tgl 20 bulan lalu"),
+    ],
+)
+def test_periods_next_to_other_descriptions(text, canonical, span):
+    found = when(text)
+    assert found.canonical() == canonical and text[found.start_index:found.end_index] == span
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "span"),
+    [
+        ("tanggal 3 kemarin", "2026-11-03 WIB", "tanggal 3 kemarin"),
+        ("tgl 3 kmrn jam 10", "2026-11-03 10:00 WIB", "tgl 3 kmrn jam 10"),
+        ("tanggal 25 kemarin", "2026-11-25 WIB", "tanggal 25 kemarin"),
+        ("tanggal 26 kemarin", "2026-10-26 WIB", "tanggal 26 kemarin"),   # today is the 26th: "kemarin" is before
+        ("tanggal 26 yang lalu", "2026-10-26 WIB", "tanggal 26 yang lalu"),
+        ("tanggal 26", "2026-11-26 WIB", "tanggal 26"),
+        ("kemarin tanggal 3", "2026-11-03 WIB", "kemarin tanggal 3"),     # the date wins over "kemarin"
+        ("Senin tgl 23", "2026-11-23 WIB", "Senin tgl 23"),
+        ("bulan lalu tgl 3", "2026-10-03 WIB", "bulan lalu tgl 3"),
+        ("bulan kemarin, tanggal 31", "2026-10-31 WIB", "bulan kemarin, tanggal 31"),
+    ],
+)
+def test_day_of_month_in_the_past(text, canonical, span):
+    found = when(text)
+    assert found.canonical() == canonical and text[found.start_index:found.end_index] == span
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [("5m yg lalu", "2026-11-26 15:15 WIB"), ("5m ago", "2026-11-26 15:15 WIB"), ("5 m lalu", "2026-11-26 15:15 WIB"),
+     ("5 menit lalu", "2026-11-26 15:15 WIB"), ("30m yang lalu", "2026-11-26 14:50 WIB"),
+     ("1 jam 10m lalu", "2026-11-26 14:10 WIB")],
+)
+def test_m_before_ago_is_minutes(text, canonical):
+    found = when(text)
+    assert found.canonical() == canonical and found.precision == "minute"
+
+
+@pytest.mark.parametrize(("text", "span"), [("15m", None), ("wd 15m kemarin jam 10", "kemarin jam 10"),
+                                            ("Rp 15 M", None), ("udah 15m", None), ("dua juta", None),
+                                            ("kemarin wd lima ratus ribu", "kemarin")])
+def test_amounts_in_words_or_with_m_are_not_times(text, span):
+    found = find_when(text, NOW)
+    assert (text[found.start_index:found.end_index] if found else None) == span
+
+
 # ---- impossible values, amounts and ids ---------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -294,7 +414,7 @@ def test_an_impossible_part_leaves_the_rest():
         "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
         "081234567890", "0812-3456-7890", "+62 812 3456 7890", "no rek 1234567890",
         "BEP20", "TRC20", "trc 20", "ERC-20", "jaringan BEP20 ya", "versi 2.30", "9.05", "1x24 jam",
-        "2x gagal", "3 jam", "", "   ", "halo min", "Pagi kak", "selamat malam", "minggu lalu",
+        "2x gagal", "3 jam", "", "   ", "halo min", "Pagi kak", "selamat malam",
         "prosesnya 1-2 jam ya?", "skor 2-1", "nunggu 2 minggu", "tgl 31 bulan ini", "jam operasional 08.00-17.00",
         "versi aplikasi 3.12.1", "kode OTP 123456",
     ],
@@ -356,6 +476,8 @@ def test_when_is_a_frozen_value():
     found = When(datetime(2026, 11, 25, 5, tzinfo=WIB), "part_of_day", 0, 4)
     assert found.canonical() == "2026-11-25 pagi WIB"
     assert found.display() == "Rabu, 25 November 2026, pagi (sekitar 05.00–11.00 WIB)"
+    period = When(datetime(2026, 11, 16, tzinfo=WIB), "day", 0, 11, date(2026, 11, 22))
+    assert period.canonical() == "2026-11-16/2026-11-22 WIB" and period.display() == "16–22 November 2026"
     with pytest.raises(FrozenInstanceError):
         found.precision = "day"  # type: ignore[misc]
 
@@ -368,6 +490,7 @@ _TOKENS = st.sampled_from([
     "kemarin", "kmrn", "tadi", "semalam", "pagi", "siang", "sore", "malam", "jam", "pukul", "tgl", "hari",
     "ini", "lalu", "yang", "besok", "lusa", "senin", "minggu", "depan", "nov", "desember", "wib", "wita",
     "setengah", "dua", "se", "barusan", "rp", "jt", "rb", "usdt", "bep20", ",", ".", ":", "/", "-",
+    "awal", "akhir", "pertengahan", "bulan", "pekan", "kemarin", "m", "5m", "ago", "sejuta", "juta",
     "0", "1", "2", "7", "10", "12", "20", "24", "29", "31", "2026", "99", "00", "14.30", "25:61",
 ])
 
@@ -424,7 +547,11 @@ def test_days_ago(now, n):
 
 _PAST_DAYS = st.one_of(
     st.sampled_from(["", "kemarin", "kmrn", "kemaren", "semalam", "tadi", "kemarin lusa", "senin kemarin",
-                     "hari jumat", "kamis", "minggu kemarin", "sabtu lalu", "rabu minggu lalu", "2 hari lalu"]),
+                     "hari jumat", "kamis", "minggu kemarin", "sabtu lalu", "rabu minggu lalu", "2 hari lalu",
+                     "minggu lalu", "pekan lalu", "bulan lalu", "bulan kemarin", "minggu ini", "bulan ini",
+                     "awal bulan", "pertengahan bulan", "akhir bulan", "akhir bulan lalu", "awal bulan ini"]),
+    st.builds(lambda d: f"tanggal {d} kemarin", st.integers(1, 31)),
+    st.builds(lambda d: f"bulan lalu tgl {d}", st.integers(1, 28)),
     st.builds(lambda d: f"tgl {d}", st.integers(1, 31)),
     st.builds(lambda d, m: f"{d}/{m}", st.integers(1, 28), st.integers(1, 12)),
     st.builds(lambda d, m: f"{d} {_MONTH_ABBR[m - 1]}", st.integers(1, 28), st.integers(1, 12)),
@@ -447,3 +574,63 @@ def test_text_without_future_words_is_never_after_now(now, day, part, clock, par
     found = find_when(text, now)
     assert found is not None, text
     assert found.start <= now, text
+
+
+def _month_back(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_NOWS, st.sampled_from(["minggu lalu", "pekan lalu", "pekan kemarin", "Minggu yang lalu"]))
+def test_last_week_is_monday_to_sunday_before_this_week(now, text):
+    found = when(text, now)
+    monday = now.date() - timedelta(days=now.weekday())
+    assert found.start.date() == monday - timedelta(days=7) and found.last_day == monday - timedelta(days=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_NOWS, st.sampled_from(["bulan lalu", "bulan kemarin", "bln lalu"]))
+def test_last_month_is_its_first_to_its_last_day(now, text):
+    found = when(text, now)
+    first = _month_back(now.date(), 1)
+    assert found.start.date() == first
+    assert found.last_day == now.date().replace(day=1) - timedelta(days=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NOWS, st.sampled_from([("awal", 1), ("pertengahan", 11), ("akhir", 21)]),
+       st.sampled_from(["", " ini", " lalu", " kemarin"]))
+def test_thirds_of_a_month(now, third, rel):
+    word, first_day = third
+    found = when(f"{word} bulan{rel}", now)
+    today = now.date()
+    back = 1 if rel in (" lalu", " kemarin") else 0 if rel == " ini" or today.day >= first_day else 1
+    month = _month_back(today, back)
+    last = month.replace(day=first_day + 9 if first_day < 21 else calendar.monthrange(month.year, month.month)[1])
+    start = month.replace(day=first_day)
+    if start <= today < last:
+        last = today                                   # under way: it ends today
+    assert found.start.date() == start
+    assert found.last_day == (last if last > start else None)
+    assert rel == " ini" or found.start <= now
+
+
+@settings(max_examples=200, deadline=None)
+@given(_NOWS, st.integers(min_value=1, max_value=31), st.sampled_from(["tanggal", "tgl"]),
+       st.sampled_from(["kemarin", "kmrn", "yang lalu"]))
+def test_day_of_month_kemarin_is_the_latest_before_today(now, day, word, past):
+    found = when(f"{word} {day} {past}", now)
+    months = (_month_back(now.date(), back) for back in range(24))
+    expected = next(m.replace(day=day) for m in months
+                    if day <= calendar.monthrange(m.year, m.month)[1] and m.replace(day=day) < now.date())
+    assert found.start.date() == expected and found.last_day is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(_NOWS, st.integers(min_value=1, max_value=600), st.sampled_from(["m", " m", "M"]),
+       st.sampled_from([" yg lalu", " yang lalu", " lalu", " ago"]), st.sampled_from(["", "wd saya ", "udah dari "]))
+def test_minutes_written_m_round_trip(now, minutes, m, ago, before):
+    found = when(f"{before}{minutes}{m}{ago}", now)
+    assert found.start == (now - timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+    assert found.precision == "minute"
