@@ -5,7 +5,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Mapping, Tuple
 
 import yaml
 
@@ -69,13 +69,19 @@ def parse_article(path: Path) -> Article:
     )
 
 
+def unknown_related(articles: Mapping[str, Article]) -> Dict[str, List[str]]:
+    """Related ids that name no article in ``articles``, per article id (articles without any left out)."""
+    unknown = {a.id: [r for r in a.related if r not in articles] for a in articles.values()}
+    return {article_id: ids for article_id, ids in unknown.items() if ids}
+
+
 def load_articles(directory: Path = ARTICLES_DIR) -> Dict[str, Article]:
     """Load every ``*.md`` article in ``directory``, keyed by id, checking related ids exist."""
     articles = {a.id: a for a in (parse_article(p) for p in sorted(directory.glob("*.md")))}
-    for article in articles.values():
-        unknown = [r for r in article.related if r not in articles]
-        if unknown:
-            raise ArticleError(f"{article.id}: unknown related ids {unknown}")
+    unknown = unknown_related(articles)
+    if unknown:
+        article_id, ids = next(iter(unknown.items()))
+        raise ArticleError(f"{article_id}: unknown related ids {ids}")
     return articles
 
 

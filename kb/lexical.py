@@ -13,7 +13,11 @@ STOPWORDS = frozenset(
     "saya kamu anda admin kak yang di ke dari dan atau itu ini ada apa apakah bagaimana kenapa "
     "mengapa kok sih dong ya iya deh nih tuh lah kah pun untuk dengan pada sudah belum tidak "
     "bisa mau ingin tolong mohon halo min banget saja juga lagi masih akan jadi tapi kalau "
-    "cara caranya gimana berapa bagaimanakah hari".split()
+    "cara caranya gimana berapa bagaimanakah hari "
+    # English function words: code-mixed and English questions must not match articles on "i", "how", "the".
+    "i me my you your we our the a an is are am was were be been do does did to of in on at for from with "
+    "how what when why where which who can could would will should have has had it its this that there "
+    "please hi hello".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
 _NGRAM = 4

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from kb.articles import ARTICLES_DIR, Article, load_articles
+from kb.articles import Article, load_articles
 from kb.embedders import Embedder, load_embedder
-from kb.index import VectorIndex, build_index, index_fingerprint, index_path, load_saved_index, save_index
+from kb.index import (VectorIndex, build_index, index_fingerprint, index_path, load_previous_index, load_saved_index,
+                      save_index)
 from kb.lexical import BM25, analyse
 from kb.settings import RetrievalSettings
 
@@ -36,6 +37,16 @@ class Retriever:
         self._vectors = vectors
         self._ids = list(articles)
         self._bm25 = BM25([analyse(self._lexical_text(a)) for a in articles.values()])
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model that embeds queries (and the index rows)."""
+        return self._embedder
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The dense index this retriever searches."""
+        return self._vectors
 
     @staticmethod
     def _lexical_text(article: Article) -> str:
@@ -74,6 +85,13 @@ class Retriever:
         """The hits good enough to offer as "did you mean" buttons (all or none of the top ones)."""
         return hits if hits and hits[0].score >= self.settings.suggest_floor else []
 
+    def leads_clearly(self, hits: List[Hit]) -> bool:
+        """Whether the best of dense-only hits (a message in another language) leads the runner-up enough
+        to answer it rather than offer a choice."""
+        if not hits:
+            return False
+        return len(hits) == 1 or hits[0].score - hits[1].score >= self.settings.foreign_lead
+
     def is_confident(self, hits: List[Hit]) -> bool:
         """Whether the best hit is good enough to answer without a clarifying question: a high score,
         or a slightly lower one that clearly leads the runner-up."""
@@ -85,22 +103,30 @@ class Retriever:
             top >= settings.lead_threshold and lead >= settings.lead_margin)
 
 
-def ensure_index(settings: RetrievalSettings, articles_dir: Path = ARTICLES_DIR,
+def ensure_index(settings: RetrievalSettings, articles_dir: Optional[Path] = None,
                  embedder: Optional[Embedder] = None) -> Tuple[VectorIndex, Embedder, bool]:
-    """Load the saved index or build and save it. Returns (index, embedder, rebuilt?)."""
+    """Load the saved index or build and save it. Returns (index, embedder, rebuilt?).
+
+    ``articles_dir`` defaults to the settings' (kb/articles). A rebuild reuses the vectors of the previously
+    saved index of the same model for unchanged texts."""
+    articles_dir = articles_dir or settings.articles_dir
     embedder = embedder or load_embedder(settings.model)
     fingerprint = index_fingerprint(settings.model, articles_dir)
     directory = index_path(settings.index_dir, settings.model)
     saved = load_saved_index(directory, fingerprint)
     if saved is not None:
         return saved, embedder, False
-    vectors = build_index(load_articles(articles_dir), embedder, fingerprint)
+    previous = load_previous_index(directory, settings.model)
+    reuse = previous.vectors_by_text() if previous else None
+    vectors = build_index(load_articles(articles_dir), embedder, fingerprint, reuse=reuse)
     save_index(vectors, directory)
     return vectors, embedder, True
 
 
-def load_retriever(settings: Optional[RetrievalSettings] = None, articles_dir: Path = ARTICLES_DIR) -> Retriever:
+def load_retriever(settings: Optional[RetrievalSettings] = None, articles_dir: Optional[Path] = None,
+                   embedder: Optional[Embedder] = None) -> Retriever:
     """Create a ready retriever, building the index on first use."""
     settings = settings or RetrievalSettings.from_env()
-    vectors, embedder, _ = ensure_index(settings, articles_dir)
+    articles_dir = articles_dir or settings.articles_dir
+    vectors, embedder, _ = ensure_index(settings, articles_dir, embedder)
     return Retriever(load_articles(articles_dir), embedder, vectors, settings)
