@@ -27,8 +27,8 @@ shell:  ## chat in the terminal with the assistant started by `make run`
 validate: setup
 	@$(ENV) .venv/bin/rasa data validate --fail-on-warnings
 
-eval:  ## accuracy of the running assistant on tests/data/eval.tsv
-	@$(ENV) $(PY) -m bot.evaluate tests/data/eval.tsv
+eval: prepare  ## NLU accuracy on the dev split, then on the held-out test split (starts its own assistant)
+	@$(ENV) $(PY) -m bot.evaluate --start tests/data/dev.tsv tests/data/routing.tsv tests/data/test.tsv
 
 bench: prepare  ## latency/throughput/memory vs a vanilla `rasa init` assistant (embedded and production profile); channel and handoff latency; report on 100k conversations
 	@$(ENV) $(PY) bench/run_bench.py

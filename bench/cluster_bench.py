@@ -6,7 +6,7 @@
    HAProxy with deploy/haproxy.cfg, a PostgreSQL tracker and ticket store and the Redis lock store, both
    private throwaway servers (:mod:`bot.local_services`); the same warm-up and loads through HAProxy.
 
-Every level sends the same scripted conversations (6 turns, from tests/data/eval.tsv), the same number of
+Every level sends the same scripted conversations (6 turns, from tests/data/dev.tsv), the same number of
 messages. Per level: throughput, p50/p95, errors, and the CPU each part used per message (psutil), with
 what the rest of the machine used meanwhile. Then the memory of each replica and of vanilla. Prints a table
 and whether the targets at 8 conversations are met (>= 1.5x vanilla's throughput, p95 no worse) and writes

@@ -173,7 +173,7 @@ def conversation_scripts(lines: Sequence[EvalLine], turns: int = TURNS) -> List[
 
 
 def load_scripts(turns: int = TURNS) -> List[List[str]]:
-    """:func:`conversation_scripts` of tests/data/eval.tsv."""
+    """:func:`conversation_scripts` of tests/data/dev.tsv."""
     return conversation_scripts(load_eval_lines(EVAL_TSV), turns)
 
 

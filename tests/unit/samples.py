@@ -5,7 +5,10 @@ from pathlib import Path
 from typing import Dict
 
 ROOT = Path(__file__).resolve().parents[2]
-EVAL_FILE = ROOT / "tests" / "data" / "eval.tsv"
+DATA_DIR = ROOT / "tests" / "data"
+DEV_FILE = DATA_DIR / "dev.tsv"      # tuning may use it
+TEST_FILE = DATA_DIR / "test.tsv"    # held out: nothing is tuned on it
+ROUTING_FILE = DATA_DIR / "routing.tsv"   # dev: how-to questions vs own-problem reports
 NLU_DIR = ROOT / "data" / "nlu"
 
 # Article ids the knowledge base must always contain.
