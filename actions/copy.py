@@ -34,6 +34,9 @@ EMPTY = ("Sepertinya pesan Anda kosong atau hanya berisi simbol. Silakan tuliska
          "misalnya \"cara aktivasi 2FA\".")
 JUNK = ("Maaf, pesan Anda tidak bisa saya baca, mungkin ada karakter yang rusak. "
         "Boleh dikirim ulang dalam bentuk teks biasa?")
+# English (or another language) with a clear best article: answer it with this note first.
+FOREIGN_NOTE = ("(Our support team works in Indonesian; here is the guide that matches your question. "
+                "Layanan kami berbahasa Indonesia, berikut panduan yang sesuai.)")
 FOREIGN = ("Mohon maaf, saat ini saya hanya bisa melayani dalam Bahasa Indonesia. "
            "(Sorry, I can only help in Indonesian for now.) Silakan tulis pertanyaan Anda dalam Bahasa Indonesia, "
            "atau pilih topik di bawah ini.")

@@ -60,11 +60,16 @@ class ActionKbAnswer(Action):
             dispatcher.utter_message(text=copy.JUNK)
             return [SlotSet("kb_article", None)]
 
-        hits = await search(text, top_k=3)
         if kind is InputKind.FOREIGN:
+            # The embedding model is multilingual; the lexical signal only knows the articles' language.
+            hits = await search(text, top_k=3, kb=kb, mode="dense")
+            if kb.leads_clearly(hits):
+                return answer_with_article(dispatcher, tracker, kb.articles[hits[0].article_id],
+                                           intro=copy.FOREIGN_NOTE)
             dispatcher.utter_message(text=copy.FOREIGN, buttons=article_buttons(
-                kb.articles[h.article_id] for h in kb.worth_suggesting(hits)))
+                kb.articles[h.article_id] for h in hits))
             return [SlotSet("kb_article", None)]
+        hits = await search(text, top_k=3, kb=kb)
 
         mood = detect_mood(text)
         intro = copy.EMPATHY.get(mood)

@@ -9,7 +9,6 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.incidents.hook import notices_first
-from nlu.normalizer import normalize
 from nlu.sentiment import Mood, detect_mood
 
 from actions import copy
@@ -18,12 +17,8 @@ from actions.kb_answer import URGENT_ARTICLES, ActionKbAnswer, answer_with_artic
 from actions.report_form import start_report
 from actions.reporting.reading import RUPIAH_WORDS
 from actions.retrieval import retriever, search
+from actions.routing import PROBLEM_ARTICLES_BY_INTENT, answers_another_topic
 
-# intent -> (article for rupiah problems, article for crypto problems)
-PROBLEM_ARTICLES = {
-    "report_deposit_problem": ("deposit-rupiah-belum-masuk", "deposit-kripto-belum-masuk"),
-    "report_withdrawal_problem": ("penarikan-gagal", "penarikan-kripto-pending"),
-}
 REPORTED_PROBLEMS = {"report_deposit_problem": "deposit", "report_withdrawal_problem": "withdrawal"}
 _CRYPTO_WORDS = re.compile(r"\b(kripto|crypto|koin|coin|txid|hash|jaringan|network|wallet|dompet|konfirmasi|blockchain)\b")
 
@@ -42,17 +37,6 @@ def asset_kind(tracker: Tracker) -> Optional[str]:
     return None
 
 
-_HOW_TO = re.compile(r"^(?:\w+\s+){0,3}?(cara|gimana cara|bagaimana cara|langkah|tutorial|panduan|mau|ingin|pengen)\b")
-_TROUBLE = re.compile(r"\b(gagal|belum|tidak masuk|nyangkut|pending|tertahan|hilang|ilang|error|ditolak|terpotong|"
-                      r"kepotong|salah|lama|kenapa|kok|raib|tidak sampai|dibatalkan|batal|refund|kembali)\b")
-
-
-def is_how_to_question(text: str) -> bool:
-    """"cara deposit rupiah", "mau wd ke bank jago": asking how, not reporting that something went wrong."""
-    plain = normalize(text)
-    return bool(_HOW_TO.match(plain)) and not _TROUBLE.search(plain)
-
-
 class ActionReportProblem(Action):
     """Acknowledge a reported deposit/withdrawal problem and give the matching guide."""
 
@@ -61,16 +45,18 @@ class ActionReportProblem(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        if is_how_to_question(latest_user_text(tracker)):
-            # The classifier heard "deposit"/"wd", but the customer asks how to do it: answer, no report.
+        kb = retriever()
+        text = latest_user_text(tracker)
+        ranked = await search(text, top_k=len(kb.articles), kb=kb)
+        mood = detect_mood(text)
+        if mood is not Mood.URGENT and answers_another_topic(kb, ranked):
+            # The classifier heard "deposit"/"wd", but the message is about another article
+            # ("cara deposit rupiah", "salah pilih network"): answer it, no report.
             return await ActionKbAnswer().run(dispatcher, tracker, domain)
         await notices_first(dispatcher, tracker)   # an ongoing outage explains it before the report starts
-        kb = retriever()
         intent = latest_intent(tracker) or "report_withdrawal_problem"
-        idr_article, crypto_article = PROBLEM_ARTICLES.get(intent, PROBLEM_ARTICLES["report_withdrawal_problem"])
-        text = latest_user_text(tracker)
-        ranked = await search(text, top_k=len(kb.articles))
-        mood = detect_mood(text)
+        idr_article, crypto_article = PROBLEM_ARTICLES_BY_INTENT.get(
+            intent, PROBLEM_ARTICLES_BY_INTENT["report_withdrawal_problem"])
         problem = REPORTED_PROBLEMS.get(intent, "withdrawal")
         if mood is Mood.URGENT and kb.is_confident(ranked) and ranked[0].article_id not in (idr_article, crypto_article):
             # "akun dibobol, saldo hilang" reads like a missing deposit but is an account takeover.

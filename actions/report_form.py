@@ -88,7 +88,7 @@ class ValidateProblemReportForm(FormValidationAction):
 async def answer_side_question(dispatcher: CollectingDispatcher, text: str) -> bool:
     """Answer a knowledge question asked in the middle of the form; False when no article fits."""
     kb = retriever()
-    hits = await search(text, top_k=3)
+    hits = await search(text, top_k=3, kb=kb)
     if not kb.is_confident(hits):
         return False
     dispatcher.utter_message(text=article_text(kb.articles[hits[0].article_id]))

@@ -740,13 +740,3 @@ def test_customer_name_comes_from_the_latest_channel_metadata():
               {"event": "user", "metadata": {"first_name": "  Siti   Aminah "}}, {"event": "user", "metadata": {}}]
     assert customer_name(events) == "Siti Aminah"
     assert customer_name([{"event": "user", "metadata": {"customer_name": 5}}]) is None
-
-
-@pytest.mark.parametrize(("text", "how_to"), [
-    ("cara deposit rupiah", True), ("gimana cara wd usdt ke binance", True), ("mau wd idr ke bank jago bisa ga min", True),
-    ("wd saya gagal", False), ("cara deposit kok belum masuk", False), ("penarikan rupiah saya gagal", False),
-    ("TOLONG WD 100 USDT TRC20 SAYA NYANGKUT DARI SEMALEM!!!", False),
-])
-def test_how_to_questions_are_not_problem_reports(text, how_to):
-    from actions.report import is_how_to_question
-    assert is_how_to_question(text) is how_to
