@@ -37,6 +37,17 @@ def answer_with_article(dispatcher: CollectingDispatcher, tracker: Tracker, arti
     return [SlotSet("kb_article", article.id), SlotSet("kb_shown", shown)]
 
 
+def answer_retrieved(dispatcher: CollectingDispatcher, tracker: Tracker, article: Article, text: str,
+                     intro: Optional[str]) -> List[EventType]:
+    """Answer the article retrieval is confident about; an emergency article (hacked account, fraud) then
+    starts collecting the details for an agent at once."""
+    if article.id in URGENT_ARTICLES:
+        events = answer_with_article(dispatcher, tracker, article, intro=intro, follow_up=copy.REPORT_COLLECT,
+                                     buttons=[])
+        return events + start_report(URGENT_ARTICLES[article.id], text)
+    return answer_with_article(dispatcher, tracker, article, intro=intro)
+
+
 class ActionKbAnswer(Action):
     """Retrieve the best article for the customer's message and answer with it."""
 
@@ -74,13 +85,7 @@ class ActionKbAnswer(Action):
         mood = detect_mood(text)
         intro = copy.EMPATHY.get(mood)
         if kb.is_confident(hits):
-            article_id = hits[0].article_id
-            if article_id in URGENT_ARTICLES:
-                # Hacked account or fraud: guidance first, then collect the details for an agent at once.
-                events = answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=intro,
-                                             follow_up=copy.REPORT_COLLECT, buttons=[])
-                return events + start_report(URGENT_ARTICLES[article_id], text)
-            return answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=intro)
+            return answer_retrieved(dispatcher, tracker, kb.articles[hits[0].article_id], text, intro)
         if kb.worth_suggesting(hits):
             if intro:
                 dispatcher.utter_message(text=intro)

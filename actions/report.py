@@ -13,7 +13,7 @@ from nlu.sentiment import Mood, detect_mood
 
 from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
-from actions.kb_answer import URGENT_ARTICLES, ActionKbAnswer, answer_with_article
+from actions.kb_answer import URGENT_ARTICLES, answer_retrieved, answer_with_article
 from actions.report_form import start_report
 from actions.reporting.reading import RUPIAH_WORDS
 from actions.retrieval import retriever, search
@@ -51,8 +51,10 @@ class ActionReportProblem(Action):
         mood = detect_mood(text)
         if mood is not Mood.URGENT and answers_another_topic(kb, ranked):
             # The classifier heard "deposit"/"wd", but the message is about another article
-            # ("cara deposit rupiah", "salah pilih network"): answer it, no report.
-            return await ActionKbAnswer().run(dispatcher, tracker, domain)
+            # ("cara deposit rupiah", "salah pilih network"): answer it from this ranking, no report.
+            await notices_first(dispatcher, tracker)
+            return answer_retrieved(dispatcher, tracker, kb.articles[ranked[0].article_id], text,
+                                    copy.EMPATHY.get(mood))
         await notices_first(dispatcher, tracker)   # an ongoing outage explains it before the report starts
         intent = latest_intent(tracker) or "report_withdrawal_problem"
         idr_article, crypto_article = PROBLEM_ARTICLES_BY_INTENT.get(
