@@ -30,12 +30,14 @@ validate: setup
 eval: prepare  ## NLU accuracy on the dev split, then on the held-out test split (starts its own assistant)
 	@$(ENV) $(PY) -m bot.evaluate --start tests/data/dev.tsv tests/data/routing.tsv tests/data/test.tsv
 
-bench: prepare  ## latency/throughput/memory vs a vanilla `rasa init` assistant (embedded and production profile); channel and handoff latency; report on 100k conversations
+bench: prepare  ## latency/throughput/memory vs a vanilla `rasa init` assistant (embedded and production profile); channel and handoff latency; report on 100k conversations; personal-data masking and purge
 	@$(ENV) $(PY) bench/run_bench.py
 	@$(ENV) $(PY) bench/cluster_bench.py
 	@$(ENV) $(PY) bench/channel_latency.py
 	@$(ENV) $(PY) bench/handoff_latency.py
 	@$(ENV) $(PY) bench/report_bench.py
+	@$(ENV) $(PY) bench/privacy_masking.py
+	@$(ENV) $(PY) bench/privacy_purge.py
 
 lock:  ## re-resolve all dependencies together into requirements.lock
 	@.venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.10 \

@@ -18,7 +18,6 @@ ASK_HELPFUL = "Apakah jawaban ini membantu?"
 BUTTON_HELPFUL = "Ya, membantu"
 BUTTON_NOT_HELPFUL = "Belum membantu"
 BUTTON_AGENT = "Hubungi agen"
-BUTTON_NONE_OF_THESE = "Bukan semuanya"
 
 GREETINGS_BY_NAME = (
     "Halo, {name}! Saya asisten virtual layanan pelanggan. Ada yang bisa saya bantu hari ini? Anda bisa bertanya "
@@ -87,6 +86,10 @@ SECRET_STEPS = (
     "2. Jika kata sandi atau OTP terlanjur dibagikan, ganti kata sandi dan reset 2FA sekarang.\n"
     "3. Jangan bagikan ke siapa pun lagi, termasuk yang mengaku staf kami.\n"
     "Jika ada transaksi yang tidak Anda kenali, agen kami siap membantu.")
+# Personal data masked at entry (nlu.personal_data, bot.channels.privacy_note): said once, and only for these.
+PERSONAL_DATA_NAMES = {"nik": "nomor KTP", "card": "nomor kartu"}
+PERSONAL_DATA_NOTE = ("Demi keamanan, {what} yang Anda kirim tidak kami simpan utuh dan sudah kami samarkan. "
+                      "Data seperti ini tidak diperlukan di chat, jadi tidak perlu dikirim lagi ya.")
 
 
 # --- flood protection (bot.channels.intake): too many messages from one customer, or from everyone ----------
@@ -167,3 +170,37 @@ NOTE_SPIKE_TITLE = "Lonjakan pesan tentang {topic}"
 NOTE_SPIKE_SUMMARY = "{count} pelanggan menulis tentang {topic} dalam {minutes} menit terakhir (biasanya ±{baseline})."
 NOTE_SPIKE_EXAMPLES = "Contoh pesan (data rahasia disamarkan):"
 NOTE_SPIKE_NOTICE = "Umumkan ke pelanggan agar mereka langsung mendapat penjelasan:"
+
+# --- privacy requests under UU PDP (actions/privacy_request.py): access to or erasure of personal data ---------
+
+PRIVACY_EMPATHY = "Saya mengerti data pribadi Anda penting dan Anda ingin kepastian. Saya bantu sekarang."
+PRIVACY_ACCESS_RECEIVED = (
+    "Baik, permintaan salinan data pribadi Anda sudah saya teruskan ke agen kami dengan nomor tiket {ticket_id}. "
+    "Demi melindungi data Anda, agen akan lebih dulu memastikan bahwa Anda pemilik akun, melalui kanal resmi "
+    "(aplikasi, atau e-mail/nomor HP terdaftar).")
+PRIVACY_ACCESS_SCOPE = (
+    "Setelah itu Anda menerima salinan data pribadi yang kami simpan tentang Anda (misalnya identitas dan kontak, "
+    "rekening bank terdaftar, riwayat transaksi, dan riwayat chat layanan pelanggan), juga lewat kanal resmi, "
+    "bukan lewat chat ini.")
+PRIVACY_ACCESS_WHEN = ("Sesuai UU PDP, salinan data kami berikan paling lambat {deadline} (3×24 jam sejak "
+                       "permintaan ini).")
+PRIVACY_ERASURE_RECEIVED = (
+    "Baik, permintaan penghapusan data pribadi Anda sudah saya teruskan ke agen kami dengan nomor tiket {ticket_id}. "
+    "Saya sendiri tidak menghapus data apa pun: demi melindungi akun Anda, agen akan lebih dulu memastikan bahwa "
+    "Anda pemilik akun, melalui kanal resmi (aplikasi, atau e-mail/nomor HP terdaftar).")
+PRIVACY_ERASURE_SCOPE = (
+    "Setelah itu kami menghapus data yang tidak wajib kami simpan, misalnya riwayat chat layanan pelanggan dan data "
+    "kontak untuk promosi. Data identitas dan riwayat transaksi wajib tetap kami simpan selama masa yang ditetapkan "
+    "aturan anti pencucian uang (OJK dan PPATK), lalu dihapus setelahnya. Agen akan memberi tahu data mana yang "
+    "dihapus dan mana yang masih disimpan, serta pilihan Anda bila akun masih aktif.")
+PRIVACY_ERASURE_WHEN = ("Kami menargetkan permintaan ini selesai paling lambat {deadline} (3×24 jam sejak "
+                        "permintaan ini).")
+PRIVACY_FOLLOW_UP = ("Mohon tanggapi verifikasi dari agen agar permintaan Anda selesai tepat waktu. Kami tidak pernah "
+                     "meminta kata sandi, kode OTP, atau foto KTP lewat chat.")
+# A question about the process ("gimana cara minta hapus data?") gets the privacy article and this offer first.
+PRIVACY_ACCESS_OFFER = ("Mau saya ajukan permintaan salinan data pribadi Anda sekarang? Agen kami akan memverifikasi "
+                        "identitas Anda lebih dulu.")
+PRIVACY_ERASURE_OFFER = ("Mau saya ajukan permintaan penghapusan data pribadi Anda sekarang? Agen kami akan "
+                         "memverifikasi identitas Anda lebih dulu; saya sendiri tidak menghapus data apa pun.")
+BUTTON_PRIVACY_YES = "Ya, ajukan"
+BUTTON_PRIVACY_NO = "Tidak sekarang"

@@ -54,10 +54,11 @@ def main() -> int:
     (work / "desks.yml").write_text(
         "desks:\n"
         f"  telegram_agen:\n    kind: telegram_group\n    token: '{agents.token}'\n    chat_id: '{GROUP}'\n"
-        f"    base_url: '{agents.api_url}'\n"
+        f"    base_url: '{agents.api_url}'\n    agents: '{RINA}'\n"
         f"  chatwoot:\n    kind: chatwoot\n    base_url: '{chatwoot.base_url}'\n"
         f"    account_id: '{chatwoot.account_id}'\n    inbox_id: '{chatwoot.inbox_id}'\n"
-        f"    api_token: '{chatwoot.api_token}'\n    webhook_secret: '{chatwoot.webhook_secret}'\n", encoding="utf-8")
+        f"    api_token: '{chatwoot.api_token}'\n    webhook_secret: '{chatwoot.webhook_secret}'\n"
+        "    agents: '7'\n", encoding="utf-8")
     env: Dict[str, str] = {
         "TELEGRAM_BOT_TOKEN": customers.token, "TELEGRAM_API_BASE_URL": customers.api_url, "TELEGRAM_MODE": "polling",
         "TELEGRAM_WEBHOOK_SECRET": "", "TELEGRAM_WEBHOOK_URL": "",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from bot.ports import PortInUseError, check_ports_free
+from bot.privacy.files import write_private_text
 from bot.servers import ROOT, AssistantServers, ServerConfig
 from bot.supervisor import Supervisor
 
@@ -59,10 +60,7 @@ Servers that exit are restarted. Press Ctrl-C to stop."""
 
 def write_token(config: ServerConfig) -> None:
     """Leave the API token where ``make eval`` finds it (readable by this user only)."""
-    path = config.log_dir / TOKEN_FILE.name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(config.api_token, encoding="utf-8")
-    path.chmod(0o600)
+    write_private_text(config.log_dir / TOKEN_FILE.name, config.api_token)   # 0600 before a byte is written
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -19,6 +19,7 @@ from bot.child_server import ChildServer, ServerSpec, stop_all
 from bot.child_server import http_ok  # noqa: F401 - re-exported for bot.rasa_runtime and bench
 from bot.endpoints import DEFAULT_QUEUE, effective_workers, endpoints, requested_workers, setting, write_private_yaml
 from bot.ports import check_ports_free
+from bot.privacy.files import private_directory, private_file
 
 logger = logging.getLogger(__name__)
 
@@ -111,10 +112,11 @@ def write_endpoints(config: ServerConfig) -> Path:
     action server; the tracker store (SQLite file, or PostgreSQL with ``DATABASE_URL``, whose ``events``
     table gets its ``sender_id`` index when it lacks one); a Redis lock store with ``REDIS_URL``; the event
     broker: RabbitMQ with ``RABBITMQ_URL``, else Rasa's SQL broker on the analytics database (prepared here)."""
+    private_directory(config.log_dir)   # logs, endpoints, token and SQLite stores: this user's only (0700)
     if config.database_url:
         prepare_tracker_database(config.database_url)
     else:
-        config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        private_file(config.tracker_db)   # Rasa opens the empty 0600 file as a new database
     content = endpoints(f"{config.action_url}/webhook", config.tracker_db, config.database_url, config.redis_url,
                         config.rabbitmq_url, config.rabbitmq_queue, config.analytics_url)
     if not config.rabbitmq_url:

@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Deque, List, Optional, Sequence
 
+from bot import retrying
 from bot.child_server import ChildServer, describe_exit, stop_all
 
 
@@ -39,7 +40,7 @@ class Backoff:
     def __init__(self, policy: RestartPolicy) -> None:
         self.policy = policy
         self.exits: Deque[float] = deque()
-        self.next_delay = policy.initial_delay
+        self.waits = retrying.Backoff(first=policy.initial_delay, cap=policy.max_delay).schedule()
         self.restarts = 0
 
     def on_exit(self, now: float) -> Optional[float]:
@@ -50,15 +51,13 @@ class Backoff:
             self.exits.popleft()
         if len(self.exits) >= self.policy.max_exits:
             return None
-        delay = self.next_delay
-        self.next_delay = min(delay * 2, self.policy.max_delay)
         self.restarts += 1
-        return delay
+        return self.waits.next()
 
     def on_healthy_for(self, seconds: float) -> None:
         """The server has been healthy for ``seconds``: after ``reset_after`` the backoff starts over."""
         if seconds >= self.policy.reset_after:
-            self.next_delay = self.policy.initial_delay
+            self.waits.reset()
 
 
 STARTING, HEALTHY, WAITING = "starting", "healthy", "waiting to restart"

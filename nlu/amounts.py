@@ -417,8 +417,3 @@ def find_amounts(text: str, include_ambiguous: bool = False) -> Iterator[Amount]
         if piece.alternatives and not include_ambiguous:
             continue
         yield Amount(piece.value, piece.currency, piece.start, piece.end, piece.alternatives)
-
-
-def parse_amount(text: str) -> Optional[Amount]:
-    """Return the first certain amount in ``text``, or None."""
-    return next(find_amounts(text), None)

@@ -38,16 +38,12 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 from nlu.amounts import find_amounts
+from nlu.jakarta_time import DAY_NAMES, MONTH_NAMES, WIB
 
-WIB = timezone(timedelta(hours=7), "WIB")
-
-_DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-                "Oktober", "November", "Desember")
 
 
 @dataclass(frozen=True)
@@ -82,7 +78,7 @@ class When:
         d = self.start
         if self.last_day:
             return _period_display(d.date(), self.last_day)
-        day = f"{_DAY_NAMES[d.weekday()]}, {d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"
+        day = f"{DAY_NAMES[d.weekday()]}, {d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
         if self.precision in ("minute", "hour"):
             return f"{day} pukul {d:%H.%M} WIB"
         part = _PART_BY_START.get(d.hour)
@@ -93,12 +89,12 @@ class When:
 
 def _period_display(first: date, last: date) -> str:
     """``16–22 November 2026``, ``26 Oktober – 1 November 2026``, ``29 Desember 2025 – 4 Januari 2026``."""
-    end = f"{last.day} {_MONTH_NAMES[last.month - 1]} {last.year}"
+    end = f"{last.day} {MONTH_NAMES[last.month - 1]} {last.year}"
     if (first.year, first.month) == (last.year, last.month):
         return f"{first.day}–{end}"
     if first.year == last.year:
-        return f"{first.day} {_MONTH_NAMES[first.month - 1]} – {end}"
-    return f"{first.day} {_MONTH_NAMES[first.month - 1]} {first.year} – {end}"
+        return f"{first.day} {MONTH_NAMES[first.month - 1]} – {end}"
+    return f"{first.day} {MONTH_NAMES[first.month - 1]} {first.year} – {end}"
 
 
 # --- vocabulary -------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from nlu.addresses import NETWORK_FAMILIES, base58_decode
 from nlu.amounts import find_amounts
@@ -22,7 +22,11 @@ _LONG_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9A-Za-z]{20,120}(?![0-9A-Za
 # Bank transfer reference / internal id for rupiah transactions: 6–40 characters, at least 4 digits.
 _BANK_REFERENCE = re.compile(r"(?<![0-9A-Za-z])(?=[A-Za-z0-9-]*(?:\d[A-Za-z-]*){4})[A-Za-z0-9][A-Za-z0-9-]{5,39}"
                              r"(?![0-9A-Za-z])")
-_ACCOUNT_DIGITS = re.compile(r"(?<![\d.,/:])(?:[*xX•.]{2,}\s*)?(\d(?:[\d -]{2,24}\d))(?![\d.,/:])")
+# Account digits, maybe after a mask: one the customer typed ("****5678", "xx9876") or the one masking at entry
+# leaves (nlu.personal_data: "******7890", as long as the number was). A masked phone ("0812****7890") is no account.
+_ACCOUNT_DIGITS = re.compile(r"(?<![\d.,/:*•])(?P<mask>(?:[*xX•.][ -]?){2,})?(?P<digits>\d(?:[\d -]{2,24}\d))"
+                             r"(?![\d.,/:*•])")
+FULL_NUMBER_DIGITS = 6   # more digits than this (given, or masked at entry before the last ones): a full number
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,14 @@ class ReferenceCheck:
     reason: str = ""
 
 
+def reference_spans(text: str) -> List[Tuple[int, int]]:
+    """Spans of the hashes, Solana signatures and platform ids in ``text``, in order of appearance."""
+    return sorted(m.span() for pattern in (_HEX_TXID, _SOLANA_SIGNATURE, _PLATFORM_ID) for m in pattern.finditer(text))
+
+
 def txid_candidates(text: str) -> List[str]:
     """Hashes, Solana signatures and platform ids in ``text``, in order of appearance."""
-    found = [(m.start(), m.group(0)) for pattern in (_HEX_TXID, _SOLANA_SIGNATURE, _PLATFORM_ID)
-             for m in pattern.finditer(text)]
-    return [value for _, value in sorted(found)]
+    return [text[start:end] for start, end in reference_spans(text)]
 
 
 def txid_attempts(text: str) -> List[str]:
@@ -103,9 +110,10 @@ def find_bank_account(text: str, entities: Optional[Sequence[Entity]] = None) ->
     for match in _ACCOUNT_DIGITS.finditer(text):
         if taken.overlaps(match.span()):
             continue
-        digits = re.sub(r"\D", "", match.group(1))
+        digits = re.sub(r"\D", "", match.group("digits"))
+        masked = sum(char in "*xX•" for char in match.group("mask") or "")
         if 4 <= len(digits) <= 20:
-            last4, full = digits[-4:], len(digits) > 6
+            last4, full = digits[-4:], len(digits) > FULL_NUMBER_DIGITS or masked >= FULL_NUMBER_DIGITS
             break
     if not banks and last4 is None:
         return None

@@ -1,6 +1,7 @@
 """What the form asks for each detail, and the summary the customer confirms before submitting."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Dict, List, Optional
@@ -114,6 +115,25 @@ def stored_amount_choice(choices: str) -> Question:
     """:func:`amount_choice` from the readings the form keeps (``"15000000,15000000000 IDR"``)."""
     values, _, currency = choices.partition(" ")
     return _choice([spoken_amount(Decimal(value), currency or d.IDR) for value in values.split(",")])
+
+
+UNIT_WORDS = {"miliar": {"miliar", "milyar", "milyard", "miliard", "billion", "b"},
+              "juta": {"juta", "jt", "jta", "million", "mio"}, "ribu": {"ribu", "rb", "k", "thousand"}}
+ORDINAL_WORDS = ({"pertama", "atas", "first"}, {"kedua", "bawah", "second"})
+
+
+def chosen_amount(reply: str, choices: str) -> Optional[str]:
+    """The option of a stored amount choice that a reply without digits picks ("yang miliar", "juta kak",
+    "yg pertama"), as the option's text; None when the reply has digits of its own or picks no single option."""
+    if any(ch.isdigit() for ch in reply):
+        return None
+    words = set(re.findall(r"[a-z]+", reply.lower()))
+    options = stored_amount_choice(choices).buttons
+    picked = [option["title"] for option in options
+              if words & UNIT_WORDS.get(next((w for w in option["title"].split() if w in UNIT_WORDS), ""), set())]
+    picked += [options[index]["title"] for index, ordinal in enumerate(ORDINAL_WORDS)
+               if index < len(options) and words & ordinal]
+    return picked[0] if len(set(picked)) == 1 else None
 
 
 def _choice(options: List[str]) -> Question:

@@ -19,6 +19,7 @@ from nlu.transactions import check_txid
 
 from actions.reporting import details as d
 from actions.reporting.commands import is_affirm, is_cancel, is_correction, is_deny, is_dont_know
+from actions.reporting.asking import chosen_amount
 from actions.reporting.reading import Context, Finding, read_details
 from actions.reporting.state import AMOUNT_CHOICES, MAX_TRIES, ReportState
 
@@ -152,6 +153,10 @@ def handle_message(previous: ReportState, text: str, now: datetime, requested: O
         state.values[d.CONFIRMED] = "yes"
         state.outcome = "confirmed"
         return turn
+    choices = state.pending.get(AMOUNT_CHOICES)
+    picked = chosen_amount(stripped, str(choices)) if requested == d.AMOUNT and choices else None
+    if picked:   # "yang miliar" answers the choice just asked: read it as the option it names
+        safe_text = stripped = picked
     correcting = requested == d.CONFIRMED or is_correction(stripped)
     context = Context(requested=requested, problem=state.problem, asset=state.asset, network=state.network,
                       pending_bank=state.pending.get("bank"),

@@ -16,6 +16,7 @@ from nlu.amounts import Amount, find_amounts, parse_number
 from nlu.datetimes import find_when
 from nlu.entities import WALLET_PATTERNS, extract_entities
 from nlu.normalizer import normalize
+from nlu.personal_data import MASKED_NUMBER
 from nlu.secrets import REDACTION_PATTERN
 from nlu.transactions import (BankAccount, bank_reference_candidates, check_txid, find_bank_account, txid_attempts,
                               txid_candidates)
@@ -50,6 +51,7 @@ MAX_AMOUNT = Decimal(10) ** 13
 OUT_OF_RANGE = ("Jumlahnya sepertinya kurang tepat. Tulis jumlah transaksinya, contoh: \"Rp 1.500.000\", \"1,5 jt\", "
                 "atau \"100 USDT\".")
 AMBIGUOUS_NOTE = "jumlah ambigu: \"m\" bisa berarti juta atau miliar"
+MASKED_REFERENCE_NOTE = "nomor panjang disamarkan saat diterima (data pribadi); hanya 4 digit terakhir yang tersimpan"
 MAX_TEXT = 1000
 
 
@@ -182,11 +184,17 @@ def _read_txid(text: str, account: Optional[BankAccount], ctx: Context, network:
         return None, None
     if not d.is_crypto(asset):
         # "BCA 1234567890" is an account number, never kept as a reference
-        references = [r for r in bank_reference_candidates(text)
-                      if not (account and account.bank and account.full_number_given
-                              and re.sub(r"\D", "", r).endswith(account.last4 or "-"))]
+        def not_the_account(reference: str) -> bool:
+            return not (account and account.bank and account.full_number_given
+                        and re.sub(r"\D", "", reference).endswith(account.last4 or "-"))
+
+        references = [r for r in bank_reference_candidates(text) if not_the_account(r)]
         if references:
             return Finding(d.TXID, references[0], references[0]), None
+        # A bare long number was masked at entry (it may be an account): its last 4 digits still help the agent.
+        masked = [m.group(0) for m in MASKED_NUMBER.finditer(text) if not_the_account(m.group(0))]
+        if masked:
+            return Finding(d.TXID, masked[0], masked[0], "unverified", MASKED_REFERENCE_NOTE), None
         return None, None
     attempts = txid_attempts(text)
     if attempts:

@@ -75,15 +75,6 @@ class ReportState:
         """Details this report needs, given what is known so far."""
         return d.required_slots(self.problem, self.asset)
 
-    def next_slot(self) -> Optional[str]:
-        """The detail to ask for next, the confirmation, or None when the report is finished."""
-        if self.outcome:
-            return None
-        for slot in self.required():
-            if not self.is_filled(slot):
-                return slot
-        return d.CONFIRMED
-
     def category(self) -> str:
         """Ticket category (``withdrawal_idr``...)."""
         return d.category(self.problem, self.asset)

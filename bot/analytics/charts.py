@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from bot.analytics.labels import PRIORITY_LABELS, channel_label, day_label  # noqa: E402
-from bot.tickets.render import clip  # noqa: E402
+from bot.text_limits import clip  # noqa: E402
 
 STYLE = {
     "svg.fonttype": "none",  # text stays text: small, selectable, rendered with the page's font

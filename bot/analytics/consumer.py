@@ -18,7 +18,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from bot.analytics.events import analytics_url, open_store, write_new_events
 from nlu.scrub import scrub
 from bot.endpoints import DEFAULT_QUEUE, check_analytics_database, setting
+from bot.retrying import Backoff
 
 logger = logging.getLogger("bot.analytics.consumer")
 
@@ -94,25 +95,6 @@ class Delivery(Protocol):
     async def ack(self, multiple: bool = False) -> None: ...
 
     async def reject(self, requeue: bool = False) -> None: ...
-
-
-@dataclass
-class Backoff:
-    """Delays between retries: ``initial``, doubled each time up to ``maximum``; ``reset`` after a success."""
-
-    initial: float
-    maximum: float
-    _next: float = field(init=False, default=0.0)
-
-    def __post_init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self._next = self.initial
-
-    def next(self) -> float:
-        delay, self._next = self._next, min(self._next * 2, self.maximum)
-        return delay
 
 
 class Outages:
@@ -189,7 +171,7 @@ class BatchStore:
         self.settings, self.outages, self.stop = settings, outages, stop
         self.engine = engine
         self.write = write
-        self.backoff = Backoff(settings.retry_initial, settings.retry_max)
+        self.backoff = Backoff(first=settings.retry_initial, cap=settings.retry_max).schedule()
         self.stored = 0         # rows added since start (redeliveries not counted)
         self.acknowledged = 0   # messages acknowledged since start
 
@@ -251,7 +233,7 @@ class Consumer:
         self.settings, self.stop = settings, stop
         self.outages = store.outages if store else Outages(settings.secrets())
         self.store = store or BatchStore(settings, self.outages, stop)
-        self.backoff = Backoff(settings.retry_initial, settings.retry_max)
+        self.backoff = Backoff(first=settings.retry_initial, cap=settings.retry_max).schedule()
         self._last_beat = float("-inf")
 
     async def run(self) -> None:

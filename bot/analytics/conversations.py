@@ -25,6 +25,8 @@ from nlu.payloads import is_own_payload
 from nlu.sentiment import detect_mood
 
 RELEVANT_SLOTS = ("kb_article", "kb_helpful", "handoff_ticket")
+# The mood of a customer message whose text was removed under the retention policy (bot.privacy.scrub).
+RETAINED_MOOD = "retained_mood"
 
 # Kinds of assistant reply that matter for analytics.
 CLARIFICATION = "clarification"
@@ -112,8 +114,10 @@ def signal_of(event: Dict[str, Any], mood_of: Callable[[str], str] = cached_mood
     if kind == "user":
         text = event.get("text") or ""
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        secrets = tuple((event.get("metadata") or {}).get("redacted_secrets") or ())
-        mood = None if text.lstrip().startswith("/") and is_own_payload(text) else mood_of(text)
+        metadata = event.get("metadata") or {}
+        secrets = tuple(metadata.get("redacted_secrets") or ())
+        mood = None if text.lstrip().startswith("/") and is_own_payload(text) else \
+            metadata.get(RETAINED_MOOD) or mood_of(text)
         return CustomerMessage(sender_id, at, text, intent, event.get("input_channel") or UNKNOWN_CHANNEL, mood,
                                secrets)
     if kind == "bot":

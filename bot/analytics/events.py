@@ -48,9 +48,7 @@ def analytics_url(url: Optional[str] = None) -> str:
 def open_engine(url: Optional[str] = None) -> sa.engine.Engine:
     """An engine on the analytics database with its ``events`` table created when missing."""
     chosen = analytics_url(url)
-    if chosen.startswith("sqlite:///"):
-        Path(chosen[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine_for(chosen)
+    engine = create_engine_for(chosen)   # a new SQLite file is created owner-only (bot.privacy.files)
     metadata.create_all(engine)
     return engine
 

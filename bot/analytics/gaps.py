@@ -4,8 +4,8 @@ Sources (see :mod:`bot.analytics.conversations`): messages answered with a clari
 assistant could not understand (fallback "unclear"; empty, unreadable and foreign-language messages are
 left out: no article would fix them) and questions whose article got "Belum membantu".
 
-Messages are redacted first (secrets, e-mail addresses, phone numbers), embedded with the retrieval model and
-grouped greedily by cosine similarity after removing the knowledge base's mean direction (raw e5 similarities
+Messages are cleaned first (secrets redacted, personal data masked: :mod:`nlu.scrub`), embedded with the retrieval
+model and grouped greedily by cosine similarity after removing the knowledge base's mean direction (raw e5 similarities
 of unrelated Indonesian questions sit around 0.8; centred, related questions stand out). The closest article
 is the one whose title or example question (the retrieval index's rows) is most similar, in the same centred
 space, to the group's centre. When there are more
@@ -21,10 +21,9 @@ from typing import Dict, List, Optional, Protocol, Sequence, Tuple
 import numpy as np
 
 from bot.analytics.conversations import CLARIFICATION, FALLBACK_UNCLEAR, Conversation
-from bot.desks.chatwoot import mask_personal
-from bot.tickets.render import clip
+from bot.text_limits import clip
 from nlu.payloads import is_own_payload
-from nlu.secrets import redact
+from nlu.scrub import protected
 
 NOT_HELPFUL = "not_helpful"
 FALLBACK = "fallback"
@@ -136,9 +135,9 @@ def no_gaps() -> GapList:
 
 
 def redact_text(text: str) -> str:
-    """A customer message as the gap list may show it: secrets, e-mail addresses and phone numbers hidden,
-    whitespace collapsed."""
-    return " ".join(mask_personal(redact(text)[0]).split())
+    """A customer message as the gap list may show it: secrets redacted, personal data masked (NIK, card, account
+    and phone numbers, e-mail addresses), whitespace collapsed."""
+    return " ".join(protected(text).split())
 
 
 def gap_messages(conversations: Sequence[Conversation]) -> List[GapMessage]:

@@ -1,5 +1,6 @@
-"""What every channel shares: request limits, secret redaction at entry, replay protection that
-survives a restart, message splitting, settings from the environment, and a clean "disabled" state.
+"""What every channel shares: request limits, secret redaction and personal data masking at entry, replay
+protection that survives a restart, message splitting, settings from the environment, and a clean "disabled"
+state.
 """
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import re
 import threading
 import time
 from pathlib import Path
@@ -19,8 +19,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.state import open_channel_state
-from nlu.scrub import scrub
-from nlu.secrets import redact
+from nlu.personal_data import KINDS as PERSONAL_KINDS
+from nlu.scrub import protect, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +47,19 @@ def check_body_size(raw: bytes) -> None:
 
 
 def redact_at_entry(text: str, metadata: Optional[Dict[str, Any]] = None) -> Tuple[str, Dict[str, Any]]:
-    """Remove secrets from the text and the metadata before the message reaches Rasa (and so the tracker
-    store, the event broker and logs); the kinds removed go into the metadata so the assistant can warn the
-    customer."""
-    cleaned, removed = redact(text)
+    """Remove secrets and mask personal data in the text and the metadata before the message reaches Rasa (and
+    so the tracker store, the event broker and logs); the kinds found go into the metadata (never the values):
+    ``redacted_secrets`` so the assistant can warn the customer, ``masked_personal_data`` (``nik``, ``card``,
+    ``bank_account``, ``phone``, ``email``) so it can tell them once what was not kept."""
+    cleaned, secrets, personal = protect(text)
     metadata, found = scrub(dict(metadata or {}))   # a client's own metadata is stored with the message too
-    removed = list(dict.fromkeys([*removed, *(finding.kind for finding in found)]))
+    kinds = [*secrets, *personal, *(finding.kind for finding in found)]
+    removed = list(dict.fromkeys(kind for kind in kinds if kind not in PERSONAL_KINDS))
+    masked = list(dict.fromkeys(kind for kind in kinds if kind in PERSONAL_KINDS))
     if removed:
         metadata["redacted_secrets"] = removed
+    if masked:
+        metadata["masked_personal_data"] = masked
     return cleaned, metadata
 
 
@@ -224,15 +229,3 @@ class BackgroundTasks:
         """Wait for running tasks (used by tests and at shutdown)."""
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
-
-
-_WORD = re.compile(r"\S+")
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` shortened to ``limit`` characters with an ellipsis, at a word boundary when possible."""
-    text = " ".join(_WORD.findall(text))
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
-    return cut.rstrip(",.;:") + "…"

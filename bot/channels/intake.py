@@ -36,17 +36,20 @@ from rasa.core.channels.channel import UserMessage
 from actions import copy
 from actions.secrets import secret_warning
 from bot.analytics import live_metrics
+from bot.channels.privacy_note import PrivacyNotes
 from bot.handoff.gate import HandoffGate
 from bot.handoff.runtime import gate
 from bot.health import DEGRADED, OK, health
 from bot.limits.capacity import Admission, ConcurrencyCap, Overloaded
 from bot.limits.flood import Clock, FloodLimiter
+from bot.retrying import Backoff
 from bot.tracker_outage import TrackerStoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 REFUSAL_LOG_SECONDS = 10.0
 STORE_RETRY_MAX_DELAY = 10.0   # seconds between tries of a message whose conversation could not be read
+STORE_RETRY = Backoff(first=1.0, cap=STORE_RETRY_MAX_DELAY)
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 IntakeHandler = Callable[[UserMessage], Awaitable[bool]]
@@ -113,12 +116,14 @@ class MessageIntake:
             if settings.messages_per_minute >= 1 else None
         self.cap = ConcurrencyCap(settings.max_concurrent, settings.max_queued, clock=clock) \
             if settings.max_concurrent >= 1 else None
+        self.notes = PrivacyNotes()   # "your KTP/card number was not kept", once per customer
 
     def wrap(self, on_new_message: Handler, handoff_gate: HandoffGate, when_busy: WhenBusy) -> IntakeHandler:
         """``on_new_message`` behind the flood limit, the gate and the cap (see the module docstring), counted
-        and timed for ``/metrics`` (:mod:`bot.analytics.live_metrics`)."""
-        return live_metrics.track(self._flood_limited(handoff_gate.wrap(
-            self._retried(self._capped(on_new_message, when_busy), when_busy))))
+        and timed for ``/metrics`` (:mod:`bot.analytics.live_metrics`); a message whose KTP or card number was
+        masked at entry is preceded by a short note, once per customer (:mod:`bot.channels.privacy_note`)."""
+        return live_metrics.track(self._flood_limited(self.notes.wrap(handoff_gate.wrap(
+            self._retried(self._capped(on_new_message, when_busy), when_busy)))))
 
     def _flood_limited(self, handler: IntakeHandler) -> IntakeHandler:
         limiter = self.limiter
@@ -181,15 +186,15 @@ class MessageIntake:
             return handler
 
         async def retried(message: UserMessage) -> Any:
-            deadline, delay = self._clock() + self.settings.background_wait, 1.0
+            deadline, waits = self._clock() + self.settings.background_wait, STORE_RETRY.schedule()
             while True:
                 try:
                     return await handler(message)
                 except TrackerStoreUnavailable:
+                    delay = waits.next()
                     if self._clock() + delay > deadline:
                         raise
                     await asyncio.sleep(delay)
-                    delay = min(delay * 2, STORE_RETRY_MAX_DELAY)
         return retried
 
     def _log_refusal(self, cap: ConcurrencyCap) -> None:

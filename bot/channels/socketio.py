@@ -11,8 +11,9 @@ Rasa's builtin ``socketio``: ``user_uttered`` / ``bot_uttered``, ``session_persi
   ignored with a log line instead of crashing the handler;
 - with ``session_persistence`` a connection may only speak in the session it asked for with
   ``session_request`` (no writing into somebody else's conversation by guessing its id);
-- secrets are redacted before the ``UserMessage`` exists (metadata ``redacted_secrets``), and the
-  widget is told the redacted text (event ``user_redacted``) so it does not keep the secret either;
+- secrets are redacted and personal data masked before the ``UserMessage`` exists (metadata
+  ``redacted_secrets``, ``masked_personal_data``), and the widget is told the cleaned text (event
+  ``user_redacted``) so it does not keep them either;
 - a failure while handling a message is answered with an apology, never with silence; a flood from one
   customer and overload of the whole server are handled by :mod:`bot.channels.intake` (one "slow down"
   message; a short "sedang ramai" message when too many messages wait for Rasa);
@@ -328,7 +329,7 @@ class SafeSocketIOInput(SocketIOInput):
                 sender_id = sid
             # Secrets (seed phrases, keys, passwords, OTPs) never reach the tracker store or the logs.
             text, metadata = redact_at_entry(message.text, message.metadata)
-            if metadata.get("redacted_secrets") and message.message_id:
+            if (metadata.get("redacted_secrets") or metadata.get("masked_personal_data")) and message.message_id:
                 await sio.emit(REDACTED_EVENT, {"message_id": message.message_id, "text": text},
                                room=sid, namespace=namespace)
             output_channel = SocketIOOutput(sio, self.bot_message_evt)

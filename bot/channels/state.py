@@ -20,6 +20,7 @@ from typing import Any, Dict, Optional, Protocol
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.privacy.files import private_file
 from bot.tickets.database import Database, connect
 from bot.tickets.schema import channel_buttons, channel_seen
 
@@ -67,7 +68,7 @@ class SqliteChannelState:
     def _connection(self) -> sqlite3.Connection:
         connection = self._connections.get(os.getpid())
         if connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)   # owner-only (0600, a new folder 0700); its -wal/-shm inherit it
             connection = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=10)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("CREATE TABLE IF NOT EXISTS seen (channel TEXT NOT NULL, key TEXT NOT NULL, "

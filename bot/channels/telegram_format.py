@@ -9,6 +9,7 @@ import re
 from typing import List, Tuple
 
 from bot.channels.common import split_text
+from bot.text_limits import utf16_length
 
 MAX_MESSAGE_UTF16 = 4096   # Telegram's limit for one message, in UTF-16 code units
 BUTTONS_ONLY_TEXT = "Silakan pilih salah satu:"
@@ -16,11 +17,6 @@ BUTTONS_ONLY_TEXT = "Silakan pilih salah satu:"
 # ``**bold**`` on one line, not empty, not starting or ending with a space (after escaping, the inner text
 # holds no ``<``/``>``, so the tags we add can never be unbalanced or nested wrongly).
 _BOLD = re.compile(r"\*\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*\*")
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units: an emoji outside the BMP counts 2)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def to_html(text: str) -> str:
@@ -51,7 +47,7 @@ def _longest_fitting(text: str, limit: int) -> Tuple[str, str]:
     while True:
         first = split_text(text[: size + 1], size)[0]
         rendered = to_html(first)
-        length = utf16_len(rendered)
+        length = utf16_length(rendered)
         if length <= limit or len(first) <= 1:
             return first, rendered
         size = max(1, min(len(first) - 1, len(first) * limit // length))

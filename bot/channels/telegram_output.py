@@ -19,6 +19,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.telegram_buttons import ButtonStore
 from bot.channels.telegram_format import BUTTONS_ONLY_TEXT, html_parts
 from bot.channels.telegram_updates import chat_of
+from bot.retrying import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +118,7 @@ class TelegramOutput(OutputChannel):
         try:
             return await call()
         except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            await asyncio.sleep(min(seconds, MAX_RETRY_AFTER_SECONDS))
+            await asyncio.sleep(retry_after_seconds(error.retry_after, cap=MAX_RETRY_AFTER_SECONDS) or 0.0)
         except (BadRequest, Forbidden):
             raise
         except TelegramError as error:

@@ -23,6 +23,7 @@ from bot.channels.degradation import DEGRADED, OK, ChannelState, describe
 from bot.channels.telegram_buttons import ButtonStore
 from bot.channels.telegram_output import ChannelBot, TelegramOutput, UnexpectedAnswer, make_bot, typing
 from bot.channels.telegram_updates import CALLBACK, IGNORED, NON_TEXT, START, Incoming, parse_update
+from bot.retrying import Backoff, asked_wait
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class TelegramRuntime:
         self.token = token
         self.api_base_url = api_base_url
         self.request_timeout = request_timeout   # seconds a Bot API call may take (getUpdates: + its long poll)
-        self.first_backoff = first_backoff       # first wait after a failure; doubles up to MAX_BACKOFF_SECONDS
+        self.backoff = Backoff(first=first_backoff, cap=MAX_BACKOFF_SECONDS, jitter=True)   # waits after failures
         self.on_new_message = on_new_message
         self.bot_id = token.split(":", 1)[0]
         self.seen = SeenStore()
@@ -93,14 +94,14 @@ class TelegramRuntime:
         if self.bot is None:
             self.open()
         if not await self._connect():
-            self._connector = asyncio.ensure_future(_retry(self._connect, self.first_backoff))
+            self._connector = asyncio.ensure_future(_retry(self._connect, self.backoff))
 
     def launch(self, polling: bool, webhook_url: str = "", webhook_secret: str = "") -> None:
         """Start the channel without waiting for Telegram (server start-up never does): getMe, retried
         until it answers; then the ``getUpdates`` loop (``polling``) or ``setWebhook`` (when a URL is given)."""
         if self.bot is None:
             self.open()
-        self._connector = asyncio.ensure_future(_retry(self._connect, self.first_backoff, now=True))
+        self._connector = asyncio.ensure_future(_retry(self._connect, self.backoff, now=True))
         if polling:
             self.start_polling()
         elif webhook_url:
@@ -123,7 +124,7 @@ class TelegramRuntime:
         """Register the public webhook URL with Telegram (webhook mode), in the background once getMe has
         succeeded; a failure degrades the channel and is retried with backoff until Telegram accepts it."""
         self._webhook_setter = asyncio.ensure_future(_retry(lambda: self._set_webhook(url, secret),
-                                                            self.first_backoff, now=True))
+                                                            self.backoff, now=True))
 
     async def _set_webhook(self, url: str, secret: str) -> bool:
         """One setWebhook (after getMe succeeded); True once Telegram accepted it."""
@@ -226,19 +227,18 @@ class TelegramRuntime:
         retried with backoff; the next good batch clears the problem."""
         await self._connected.wait()
         await self._delete_webhook()
-        backoff = self.first_backoff
+        waits = self.backoff.schedule()
         while True:
             try:
                 await self._poll_once()
             except Exception as error:  # noqa: BLE001 - the loop must survive anything; it is the only way in
                 self.state.degrade(f"getUpdates failed ({describe(error)})", RETRY_HINT)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                await asyncio.sleep(waits.next(asked_wait(error)))
                 if isinstance(error, Conflict):   # a webhook was set meanwhile: remove it again
                     await self._delete_webhook()
                 continue
             self.state.recover()
-            backoff = self.first_backoff
+            waits.reset()
 
     async def _poll_once(self) -> None:
         """One ``getUpdates``: take every readable update; raise ``UnexpectedAnswer`` for unreadable ones
@@ -273,14 +273,13 @@ class TelegramRuntime:
             self.state.degrade(f"deleteWebhook failed ({describe(error)})", RETRY_HINT)
 
 
-async def _retry(attempt: Callable[[], Awaitable[bool]], first_backoff: float, now: bool = False) -> None:
-    """Call ``attempt`` until it returns True: first at once when ``now``, else after ``first_backoff``
-    seconds; the wait doubles after each failure, up to ``MAX_BACKOFF_SECONDS``."""
+async def _retry(attempt: Callable[[], Awaitable[bool]], policy: Backoff, now: bool = False) -> None:
+    """Call ``attempt`` until it returns True: first at once when ``now``, else after ``policy``'s first
+    wait; each further failure waits as ``policy`` says."""
     if now and await attempt():
         return
-    backoff = first_backoff
+    waits = policy.schedule()
     while True:
-        await asyncio.sleep(backoff)
+        await asyncio.sleep(waits.next())
         if await attempt():
             return
-        backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)

@@ -13,14 +13,13 @@ outside the 24-hour window) is that message's problem, not the channel's.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import time
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 import httpx
 
 from bot.channels.degradation import ChannelState, describe
+from bot.retrying import Backoff, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -28,24 +27,6 @@ DEFAULT_API_BASE_URL = "https://graph.facebook.com/v21.0"
 CREDENTIALS_REFUSED = (401, 403)
 CREDENTIALS_HINT = "check WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID; messages are not retried"
 DOWN_HINT = "every message is still tried, with retries and backoff"
-
-
-def retry_after_seconds(value: Optional[str], now: Optional[float] = None) -> Optional[float]:
-    """A ``Retry-After`` header (seconds or an HTTP date) in seconds from now; None when absent/invalid."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment is None:
-        return None
-    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
 def _masked(to: Any) -> str:
@@ -74,8 +55,8 @@ class GraphClient:
         self.url = f"{(base_url or DEFAULT_API_BASE_URL).rstrip('/')}/{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json"}
         self.max_attempts = max(1, max_attempts)
-        self.base_delay = base_delay
         self.max_delay = max_delay
+        self.policy = Backoff(first=base_delay, cap=max_delay)
         self.timeout = timeout
         self._sleep = sleep
         self._client: Optional[httpx.AsyncClient] = None
@@ -92,15 +73,10 @@ class GraphClient:
             self._client = httpx.AsyncClient(timeout=self.timeout)
         return self._client
 
-    def backoff(self, attempt: int, retry_after: Optional[float] = None) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based): doubling from ``base_delay``,
-        at least ``Retry-After``, at most ``max_delay``."""
-        delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return max(delay, retry_after) if retry_after is not None else delay
-
     async def send(self, message: Dict[str, Any]) -> bool:
         """Post one message; True once the Cloud API accepted it."""
         kind, to = message.get("type"), _masked(message.get("to"))
+        waits = self.policy.schedule()   # doubling from base_delay, at least Retry-After, at most max_delay
         for attempt in range(1, self.max_attempts + 1):
             retry_after: Optional[float] = None
             try:
@@ -127,7 +103,7 @@ class GraphClient:
             if retry_after is not None and retry_after > self.max_delay:
                 return self._undelivered(kind, to, f"{problem}, asked to wait {retry_after:.0f} s",
                                          "messages are given up instead of waiting that long")
-            delay = self.backoff(attempt, retry_after)
+            delay = waits.next(retry_after)
             # While the channel is known to be degraded, each message's retries are not worth a log line.
             logger.log(logging.DEBUG if self.state.degraded else logging.WARNING,
                        "whatsapp: %s message to %s failed (%s); retry %d/%d in %.1f s", kind, to,

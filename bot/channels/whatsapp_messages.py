@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from bot.channels.common import clip, split_text
+from bot.channels.common import split_text
+from bot.text_limits import clip
 
 logger = logging.getLogger(__name__)
 

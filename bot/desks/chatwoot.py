@@ -45,6 +45,12 @@ Chatwoot versions that do not sign (then restrict the endpoint by network). Even
 Everything else (incoming messages, private notes, bot or system messages, our own posts, conversations
 that are not a ticket's) is answered 200 and ignored. When an agent's action cannot be applied (another
 agent holds the ticket, it is closed already) the desk tells them in a private note.
+
+Only Chatwoot users on the desk's allow-list (``agents``: user ids, ``CHATWOOT_AGENTS``) act on tickets: a
+reply, assignment or resolve by anyone else (or a resolve whose agent is unknown: no holder, no assignee)
+is answered 403 and logged. An empty list refuses everyone (logged as an error at start). Every
+announcement (the ticket shown in Chatwoot), claim, reply, close and refusal is written to the audit log
+(:mod:`bot.privacy.audit`).
 """
 from __future__ import annotations
 
@@ -57,17 +63,20 @@ import re
 import time
 from collections import deque
 from datetime import datetime, timezone
-from typing import Any, Deque, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Deque, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import httpx
 
 # bot.tickets first: importing bot.handoff.model before it is a circular import (bot.tickets -> handoff.store)
 from bot.tickets.model import Ticket
-from bot.tickets.notifiers import DeliveryError, Undeliverable, retry_after_header
-from bot.tickets.render import (clean, clip, detail_parts, other_flags, overview, secret_warning,
-                                transcript_parts)
+from bot.tickets.notifiers import DeliveryError, Undeliverable
+from bot.tickets.render import clean, detail_parts, other_flags, overview, secret_warning, transcript_parts
 from bot.handoff.model import ACTIVE_STATES, Agent, Handoff, ThreadMessage  # noqa: E402,I100
 from bot.handoff.service import CLOSED, DUPLICATE, EMPTY, TAKEN, HandoffService, Outcome
+from bot.privacy import audit
+from bot.retrying import retry_after_seconds
+from bot.text_limits import clip
+from nlu.personal_data import mask_personal_data
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +89,6 @@ POSTED_MEMORY = 2000  # ids of messages this desk posted, kept to recognise thei
 NOTE_TRANSCRIPT_LINES = 30
 CONVERSATION_REF, NOTE_REF = "conversation:", "note:"
 
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"\+?\d(?:[\s.-]?\d){7,14}")
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -103,17 +110,22 @@ def header(headers: Any, name: str) -> str:
     return str(value) if value is not None else ""
 
 
+SENDER_PREFIX = re.compile(r"^([a-z]{2,8}-)(.+)$")   # "wa-6281234567890": channel prefix, then the channel's id
+
+
 def mask_personal(text: str) -> str:
-    """E-mail addresses and phone numbers hidden: ``b…@…``, ``…7890``."""
-    text = _EMAIL.sub(lambda match: match.group(0)[0] + "…@…", text)
-    return _PHONE.sub(lambda match: "…" + re.sub(r"\D", "", match.group(0))[-4:], text)
+    """Personal data masked as everywhere else (:func:`nlu.personal_data.mask_personal_data`); a sender id
+    keeps its channel prefix (``wa-62812****7890``)."""
+    prefixed = SENDER_PREFIX.match(text)
+    prefix, rest = (prefixed.group(1), prefixed.group(2)) if prefixed else ("", text)
+    return prefix + mask_personal_data(rest)[0]
 
 
 def is_personal(customer_id: str) -> bool:
     """Whether a sender id carries a phone number or an e-mail address (Telegram chat ids do not)."""
     if customer_id.startswith("tg-"):
         return False
-    return bool(_EMAIL.search(customer_id) or _PHONE.search(customer_id))
+    return mask_personal(customer_id) != customer_id
 
 
 def contact_identity(ticket: Ticket, key: str) -> Tuple[str, str]:
@@ -179,6 +191,10 @@ def _as_int(value: Any) -> Optional[int]:
         return None
 
 
+class NotAnAgent(Exception):
+    """A webhook's acting user is not on the desk's allow-list (answered 403)."""
+
+
 class ChatwootApiError(DeliveryError):
     """A Chatwoot API call failed (``status`` 0: no answer)."""
 
@@ -194,7 +210,7 @@ class ChatwootDesk:
 
     def __init__(self, name: str, base_url: str, account_id: int, inbox_id: int, api_token: str,
                  service: HandoffService, webhook_secret: str = "", timeout: float = 10.0,
-                 max_skew: float = DEFAULT_MAX_SKEW, identity_key: str = "") -> None:
+                 max_skew: float = DEFAULT_MAX_SKEW, identity_key: str = "", agents: Sequence[str] = ()) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.account_id = int(account_id)
@@ -213,6 +229,12 @@ class ChatwootDesk:
         self.last_ok_at: Optional[datetime] = None
         self.webhooks_handled = 0
         self.webhooks_refused = 0
+        self.agents_refused = 0
+        self._agents = frozenset(str(agent).strip() for agent in agents if str(agent).strip())
+        self._audit = audit.AuditLog(service.store.database)
+        if not self._agents:
+            logger.error("desk %s: no agents on its allow-list (desks.yml 'agents', CHATWOOT_AGENTS): every agent "
+                         "action from Chatwoot is refused", name)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -240,7 +262,8 @@ class ChatwootDesk:
         return {"status": status, "desk": self.name, "account_id": self.account_id, "inbox_id": self.inbox_id,
                 "webhooks_signed": bool(self._webhook_secret), "last_error": self.last_error,
                 "last_ok_at": self.last_ok_at.isoformat() if self.last_ok_at else None,
-                "webhooks_handled": self.webhooks_handled, "webhooks_refused": self.webhooks_refused}
+                "webhooks_handled": self.webhooks_handled, "webhooks_refused": self.webhooks_refused,
+                "agents_refused": self.agents_refused}
 
     # ------------------------------------------------------------ HTTP
 
@@ -267,7 +290,7 @@ class ChatwootDesk:
             raise self._failed(f"Chatwoot {method} {path}: {type(error).__name__}: {error}") from None
         if not response.is_success:
             raise self._failed(f"Chatwoot {method} {path}: HTTP {response.status_code} {response.text[:200]}",
-                               response.status_code, retry_after_header(response.headers.get("Retry-After")))
+                               response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
         try:
             answer = response.json()
         except ValueError:
@@ -329,6 +352,10 @@ class ChatwootDesk:
         if not any(ref.startswith(NOTE_REF) for ref in await self._refs(ticket.id)):
             note_id = await self._post_message(conversation_id, details_note(ticket))
             await self._link(f"{NOTE_REF}{note_id}", ticket.id)
+            await asyncio.to_thread(self._audit.record_quietly, audit.Actor(self.name, f"inbox:{self.inbox_id}",
+                                                                            "Chatwoot"),
+                                    audit.SHOW, audit.OK, ticket.id, ticket.customer_id,
+                                    f"announced in Chatwoot conversation {conversation_id}")
         logger.info("ticket %s announced in Chatwoot conversation %s", ticket.id, conversation_id)
 
     async def _open_conversation(self, ticket: Ticket) -> int:
@@ -451,6 +478,9 @@ class ChatwootDesk:
         self.webhooks_handled += 1
         try:
             return 200, await self._dispatch(payload)
+        except NotAnAgent as refusal:
+            self.agents_refused += 1
+            return 403, {"error": str(refusal)}
         except Exception:  # noqa: BLE001 - e.g. the database is unreachable: Chatwoot marks the reply failed
             logger.exception("desk %s: webhook %s (delivery %s) could not be applied", self.name,
                              payload.get("event"), header(headers, DELIVERY_HEADER) or "?")
@@ -499,9 +529,11 @@ class ChatwootDesk:
         sender = payload["sender"]
         agent = Agent(desk=self.name, agent_id=str(sender.get("id")),
                       name=str(sender.get("available_name") or sender.get("name") or "Agen"))
+        await self._check_agent(agent, audit.REPLY, ticket_id)
         text = str(payload.get("content") or "")
         outcome = await asyncio.to_thread(self.service.reply, ticket_id, text, agent, None,
                                           f"{self.name}:message:{payload.get('id')}")
+        await self._audited(agent, audit.REPLY, ticket_id, outcome)
         self._explain(conversation_id, outcome, DUPLICATE, EMPTY, prefix="Balasan ini TIDAK diteruskan ke pelanggan: ")
         if payload.get("attachments") and outcome.code != DUPLICATE:
             self._tell_agent(conversation_id, "Lampiran tidak bisa diteruskan ke pelanggan; kirim isinya sebagai "
@@ -538,7 +570,9 @@ class ChatwootDesk:
                                               f"{handoff.agent.desk}; tiket TIDAK ditutup dari Chatwoot.")
             return {"status": TAKEN, "ticket_id": ticket_id}
         closer = handoff.agent or self._assignee(payload)
+        await self._check_agent(closer, audit.CLOSE, ticket_id)
         outcome = await asyncio.to_thread(self.service.close, ticket_id, closer)
+        await self._audited(closer, audit.CLOSE, ticket_id, outcome)
         self._explain(conversation_id, outcome, CLOSED)  # closed meanwhile: nothing to tell
         return {"status": outcome.code, "ticket_id": ticket_id}
 
@@ -554,7 +588,9 @@ class ChatwootDesk:
         ticket_id = await self.ticket_of(conversation_id)
         if ticket_id is None:
             return _ignored("conversation without ticket")
+        await self._check_agent(agent, audit.CLAIM, ticket_id)
         outcome = await asyncio.to_thread(self.service.claim, ticket_id, agent)
+        await self._audited(agent, audit.CLAIM, ticket_id, outcome)
         self._explain(conversation_id, outcome, CLOSED)
         return {"status": outcome.code, "ticket_id": ticket_id}
 
@@ -566,6 +602,24 @@ class ChatwootDesk:
             return None
         return Agent(desk=self.name, agent_id=str(assignee["id"]),
                      name=str(assignee.get("available_name") or assignee.get("name") or "Agen"))
+
+    # ------------------------------------------------------------ who may act
+
+    async def _check_agent(self, agent: Optional[Agent], action: str, ticket_id: str) -> None:
+        """Raise :class:`NotAnAgent` (logged, audited) unless ``agent`` is on the allow-list."""
+        if agent is not None and agent.agent_id in self._agents:
+            return
+        who = f"user {agent.agent_id} ({agent.name})" if agent is not None else "an unknown user"
+        logger.warning("desk %s: refused %s on ticket %s by %s: not on the agent list", self.name, action,
+                       ticket_id, who)
+        actor = audit.Actor(self.name, agent.agent_id if agent else "?", agent.name if agent else "")
+        await asyncio.to_thread(self._audit.record_quietly, actor, action, audit.REFUSED, ticket_id, None,
+                                "not on the agent list")
+        raise NotAnAgent(f"{who} is not an agent of desk {self.name}")
+
+    async def _audited(self, agent: Optional[Agent], action: str, ticket_id: str, outcome: Outcome) -> None:
+        actor = audit.Actor(agent.desk, agent.agent_id, agent.name) if agent else audit.Actor(self.name, "?")
+        await asyncio.to_thread(self._audit.record_quietly, actor, action, outcome.code, ticket_id)
 
     # ------------------------------------------------------------ telling the agent
 

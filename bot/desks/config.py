@@ -5,8 +5,11 @@ Format::
     desks:
       <name>:
         kind: telegram_group | chatwoot
-        ...   # telegram_group: token, chat_id, [base_url], [timeout], [agents]
-              # chatwoot: base_url, account_id, inbox_id, api_token, [webhook_secret], [timeout]
+        ...   # telegram_group: token, chat_id, [base_url], [timeout], agents
+              # chatwoot: base_url, account_id, inbox_id, api_token, [webhook_secret], [timeout], agents
+
+``agents`` is the allow-list of who may act as an agent: Telegram user ids, or Chatwoot user ids,
+comma-separated. An empty list refuses every agent action (the desk logs it as an error when it starts).
 
 ``${VAR}`` / ``${VAR:-default}`` are substituted as in ``notifiers.yml``. A desk with missing values is
 disabled with one log line; its name still counts as declared, so customer messages and notes for it wait
@@ -40,13 +43,17 @@ def _timeout(entry: Mapping[str, Any]) -> float:
         return 10.0
 
 
+def _agents(entry: Mapping[str, Any]) -> List[str]:
+    """The desk's allow-list: comma-separated ids."""
+    return [item.strip() for item in text_value(entry, "agents").split(",") if item.strip()]
+
+
 def _telegram_group(name: str, entry: Mapping[str, Any], service: HandoffService) -> Desk:
     from bot.desks.telegram_group import TelegramGroupDesk
 
-    agents = [item.strip() for item in text_value(entry, "agents").split(",") if item.strip()]
     return TelegramGroupDesk(name, token=text_value(entry, "token"), chat_id=text_value(entry, "chat_id"),
                              service=service, base_url=text_value(entry, "base_url") or TELEGRAM_API_URL,
-                             timeout=_timeout(entry), agents=agents)
+                             timeout=_timeout(entry), agents=_agents(entry))
 
 
 def _chatwoot(name: str, entry: Mapping[str, Any], service: HandoffService) -> Desk:
@@ -54,7 +61,8 @@ def _chatwoot(name: str, entry: Mapping[str, Any], service: HandoffService) -> D
 
     return ChatwootDesk(name, base_url=text_value(entry, "base_url"), account_id=text_value(entry, "account_id"),
                         inbox_id=text_value(entry, "inbox_id"), api_token=text_value(entry, "api_token"),
-                        service=service, webhook_secret=text_value(entry, "webhook_secret"), timeout=_timeout(entry))
+                        service=service, webhook_secret=text_value(entry, "webhook_secret"), timeout=_timeout(entry),
+                        agents=_agents(entry))
 
 
 # kind -> (required keys, builder)

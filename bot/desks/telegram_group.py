@@ -6,10 +6,14 @@ claim with the button or ``/ambil``, answer by replying to any message of the ti
 topic), and close with "Selesai" or ``/tutup``. Every message the desk posts is linked to its ticket
 (``HandoffStore.link``), so a reply to any of them reaches the same ticket.
 
-Only members of the configured group (optionally an allow-list of user ids) act as agents: membership is
-checked with ``getChatMember`` (cached). Updates are parsed from raw JSON, so one odd update never breaks a
-batch, and replayed update ids are ignored (``SeenStore``). ``send``/``deliver`` may run in another event
-loop (the outbox worker's thread): there they use a short-lived client of their own.
+Only the user ids on the desk's allow-list (``agents``, ``TICKETS_TELEGRAM_AGENTS``) who are also members
+of the configured group act as agents: membership is checked with ``getChatMember`` (cached). An empty list
+refuses everyone (logged as an error at start). Someone not on the list who taps a button or answers a
+ticket gets a short refusal in the group. Every announcement (the ticket shown to the group), claim, reply,
+close and refusal is written to the audit log (:mod:`bot.privacy.audit`). Updates are parsed from raw JSON,
+so one odd update never breaks a batch, and replayed update ids are ignored (``SeenStore``).
+``send``/``deliver`` may run in another event loop (the outbox worker's thread): there they use a
+short-lived client of their own.
 """
 from __future__ import annotations
 
@@ -33,9 +37,12 @@ from bot.desks.telegram_group_updates import NAME_LIMIT, GroupUpdate, Malformed,
 from bot.handoff.model import SYSTEM_AUTHOR, WITH_AGENT, Agent, Handoff, ThreadMessage
 from bot.handoff.service import HandoffService, Outcome
 from bot.handoff.store import HandoffStore
+from bot.privacy import audit
+from bot.retrying import Backoff, asked_wait, retry_after_seconds
+from bot.text_limits import clip, utf16_length
 from bot.tickets.model import Ticket
-from bot.tickets.notifiers import DeliveryError, seconds_of
-from bot.tickets.render import CATEGORY_LABELS, clean, clip, telegram_html, telegram_length
+from bot.tickets.notifiers import DeliveryError
+from bot.tickets.render import CATEGORY_LABELS, clean, telegram_html
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +71,7 @@ def html_chunks(text: str, limit: int) -> List[str]:
         while True:
             first = split_text(rest[: size + 1], size)[0]
             escaped = html.escape(first, quote=False)
-            length = telegram_length(escaped)
+            length = utf16_length(escaped)
             if length <= limit or len(first) <= 1:
                 break
             size = max(1, min(len(first) - 1, len(first) * limit // length))
@@ -82,7 +89,7 @@ def thread_parts(ticket_id: str, message: ThreadMessage) -> List[str]:
     else:
         prefix = f"🗣 {html.escape(clip(clean(message.author), NAME_LIMIT))}:\n"
     text = clean(message.text, single_line=False)
-    return [prefix + part for part in html_chunks(text, MESSAGE_LIMIT - telegram_length(prefix))]
+    return [prefix + part for part in html_chunks(text, MESSAGE_LIMIT - utf16_length(prefix))]
 
 
 def keyboard(title: str, data: str) -> InlineKeyboardMarkup:
@@ -103,6 +110,16 @@ def topic_of(links: Sequence[str]) -> Optional[int]:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def attempted(update: GroupUpdate) -> str:
+    """The audit action an update tried: a button's or command's claim / close, else a reply."""
+    if update.callback_id is not None:
+        word = update.callback_data.partition(":")[0]
+    else:
+        match = _COMMAND.match((update.text or "").strip())
+        word = match.group(1).lower() if match else ""
+    return {CLAIM: audit.CLAIM, CLOSE: audit.CLOSE}.get(word, audit.REPLY)
 
 
 class DeskBot(ChannelBot):
@@ -128,6 +145,10 @@ class TelegramGroupDesk:
         self._token, self._chat_id = token, str(chat_id).strip()
         self._base_url, self._timeout = base_url, timeout
         self._agents = frozenset(str(agent).strip() for agent in agents if str(agent).strip())
+        self._audit = audit.AuditLog(service.store.database)
+        if not self._agents:
+            logger.error("telegram desk %s: no agents on its allow-list (desks.yml 'agents', TICKETS_TELEGRAM_AGENTS): "
+                         "every agent action in the group is refused", name)
         self._bot: Optional[DeskBot] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._poller: Optional[asyncio.Task] = None
@@ -166,7 +187,7 @@ class TelegramGroupDesk:
     def _delivery_error(self, error: TelegramError) -> DeliveryError:
         self._last_error = self._without_token(f"{type(error).__name__}: {error}")
         if isinstance(error, RetryAfter):
-            return DeliveryError(f"Telegram rate limit: {self._last_error}", retry_after=seconds_of(error.retry_after))
+            return DeliveryError(f"Telegram rate limit: {self._last_error}", retry_after=retry_after_seconds(error.retry_after))
         return DeliveryError(f"Telegram: {self._last_error}")
 
     async def _link(self, ticket_id: str, refs: Sequence[str]) -> None:
@@ -191,6 +212,8 @@ class TelegramGroupDesk:
         except TelegramError as error:
             raise self._delivery_error(error) from None
         await self._link(ticket.id, [f"msg:{message.message_id}"])
+        await asyncio.to_thread(self._audit.record_quietly, self._group_actor(), audit.SHOW, audit.OK, ticket.id,
+                                ticket.customer_id, "announced in the agents' group")
 
     async def _new_topic(self, bot: DeskBot, ticket: Ticket) -> Optional[int]:
         """A forum topic for the ticket (recorded at once), or None when the group is not a forum."""
@@ -268,7 +291,7 @@ class TelegramGroupDesk:
         """getMe and deleteWebhook, then getUpdates forever, backing off after failures."""
         assert self._bot is not None
         offset: Optional[int] = None
-        backoff, ready = self.first_backoff, False
+        waits, ready = Backoff(first=self.first_backoff, cap=self.max_backoff).schedule(), False
         while True:
             try:
                 if not ready:
@@ -279,13 +302,12 @@ class TelegramGroupDesk:
             except Exception as error:  # noqa: BLE001 - the loop is the agents' only way in: it must survive
                 self._poll_failed(error)
                 ready = ready and not isinstance(error, Conflict)   # a webhook was set again: remove it
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
+                await asyncio.sleep(waits.next(asked_wait(error)))
                 continue
             if self._failure_kind is not None:
                 logger.info("telegram desk %s: polling works again", self.name)
                 self._failure_kind = None
-            backoff = self.first_backoff
+            waits.reset()
             for raw in updates:
                 update_id = raw.get("update_id") if isinstance(raw, dict) else None
                 if isinstance(update_id, int) and not isinstance(update_id, bool):
@@ -343,7 +365,7 @@ class TelegramGroupDesk:
         if action not in (CLAIM, CLOSE) or not ticket_id:
             await self._answer(update, UNKNOWN_BUTTON)
             return
-        refusal = await self._refusal(update)
+        refusal = await self._refusal(update, ticket_id)
         if refusal is not None:
             if refusal == NOT_AN_AGENT:
                 await self._answer(update, NOT_AN_AGENT, alert=True)
@@ -355,7 +377,12 @@ class TelegramGroupDesk:
         if update.text is None and not update.has_media:
             return   # service messages (topic created, member joined, ...)
         ticket_id = await self._ticket_of(update)
-        if ticket_id is None or await self._refusal(update) is not None:
+        if ticket_id is None:
+            return
+        refusal = await self._refusal(update, ticket_id)
+        if refusal is not None:
+            if refusal == NOT_AN_AGENT:
+                await self._tell(update, NOT_AN_AGENT)
             return
         if update.text is None:
             await self._tell(update, TEXT_ONLY, ticket_id)
@@ -371,6 +398,7 @@ class TelegramGroupDesk:
         else:
             outcome = await asyncio.to_thread(self.service.reply, ticket_id, update.text, self._agent(update),
                                               dedupe_key=f"{self.name}:update:{update.update_id}")
+            await self._audited(audit.REPLY, ticket_id, update, outcome)
         if not outcome.ok:
             await self._tell(update, outcome.message, ticket_id)
 
@@ -402,18 +430,22 @@ class TelegramGroupDesk:
                 return ticket_id
         return None
 
-    async def _refusal(self, update: GroupUpdate) -> Optional[str]:
-        """Why the sender may not act as an agent (None: they may)."""
+    async def _refusal(self, update: GroupUpdate, ticket_id: str) -> Optional[str]:
+        """Why the sender may not act as an agent on ``ticket_id`` (None: they may); a refusal is logged and
+        written to the audit log."""
         reason = None
         if update.user_is_bot:
             reason = "a bot"
-        elif self._agents and str(update.user_id) not in self._agents:
+        elif str(update.user_id) not in self._agents:
             reason = NOT_AN_AGENT
         elif not await self._is_member(update.user_id):
             reason = "not a member of the group"
         if reason is not None:
-            logger.warning("telegram desk %s: ignored update %s from user %s: %s", self.name, update.update_id,
-                           update.user_id, "not on the agent list" if reason == NOT_AN_AGENT else reason)
+            why = "not on the agent list" if reason == NOT_AN_AGENT else reason
+            logger.warning("telegram desk %s: refused update %s from user %s on ticket %s: %s", self.name,
+                           update.update_id, update.user_id, ticket_id, why)
+            await asyncio.to_thread(self._audit.record_quietly, self._actor(update), attempted(update),
+                                    audit.REFUSED, ticket_id, None, why)
         return reason
 
     async def _is_member(self, user_id: int) -> bool:
@@ -437,9 +469,22 @@ class TelegramGroupDesk:
     def _agent(self, update: GroupUpdate) -> Agent:
         return Agent(desk=self.name, agent_id=str(update.user_id), name=update.user_name)
 
+    def _actor(self, update: GroupUpdate) -> audit.Actor:
+        return audit.Actor(self.name, str(update.user_id), update.user_name)
+
+    def _group_actor(self) -> audit.Actor:
+        """The desk itself, showing a ticket to everyone in the agents' group."""
+        return audit.Actor(self.name, f"group:{self._chat_id}", "grup agen")
+
     async def _act(self, action: str, ticket_id: str, agent: Agent) -> Outcome:
         operation = self.service.claim if action == CLAIM else self.service.close
-        return await asyncio.to_thread(operation, ticket_id, agent)
+        outcome = await asyncio.to_thread(operation, ticket_id, agent)
+        await asyncio.to_thread(self._audit.record_quietly, audit.Actor(agent.desk, agent.agent_id, agent.name),
+                                audit.CLAIM if action == CLAIM else audit.CLOSE, outcome.code, ticket_id)
+        return outcome
+
+    async def _audited(self, action: str, ticket_id: str, update: GroupUpdate, outcome: Outcome) -> None:
+        await asyncio.to_thread(self._audit.record_quietly, self._actor(update), action, outcome.code, ticket_id)
 
     async def _answer(self, update: GroupUpdate, text: str, alert: bool = False) -> None:
         """Answer a button tap (stops the spinner); best effort."""

@@ -19,6 +19,7 @@ from bot.handoff.customers import CustomerSenders
 from bot.handoff.model import CUSTOMER_TARGET, TO_AGENT, Outgoing
 from bot.handoff.service import HandoffService, utc_now
 from bot.handoff.store import first_in_line
+from bot.text_limits import clip
 from bot.tickets.delivery import OutboxWorker
 from bot.tickets.notifiers import DeliveryError, Undeliverable
 from bot.tickets.outbox import Claim, Outbox, RetryPolicy
@@ -74,8 +75,6 @@ class HandoffWorker(OutboxWorker):
         if message is None:
             return
         handoff = await asyncio.to_thread(store.get, message.ticket_id)
-        from bot.channels.common import clip  # here: importing bot.channels at module level would be circular
-
         note = copy.NOTE_UNDELIVERABLE.format(ticket_id=message.ticket_id, reason=str(error),
                                               text=clip(message.text, 300))
         targets = self.service.desk_targets(handoff) if handoff else self.service.desk_names

@@ -23,10 +23,10 @@ from bot.handoff.model import (WAITING, CUSTOMER_AUTHOR, CUSTOMER_TARGET, LEFT, 
 from bot.handoff.store import (IS_ACTIVE, DuplicateMessage, IS_WAITING, NO_NOTICE_YET, NO_UNCLAIMED_NOTICE_YET, SURVEY_OPEN,
                                SURVEY_WAITS_FOR_COMMENT, SURVEY_WAITS_FOR_RATING, HandoffStore, clean_text, held_by)
 from bot.handoff.survey import rating_buttons, skip_button
-from bot.tickets.model import WIB
 from bot.tickets.schema import handoffs
 from bot.tickets.sla import add_operating_time, within_operating_hours
 from bot.tickets.store import TicketStore
+from nlu.jakarta_time import DAY_NAMES, WIB
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ CLI_DESK = "cli"
 DEFAULT_CLAIM_TIMEOUT = timedelta(minutes=30)
 SURVEY_TTL = timedelta(hours=24)
 COMMENT_TTL = timedelta(minutes=30)
-DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 # Outcome codes of agent operations.
 CLAIMED, ALREADY_YOURS, SENT, DONE = "claimed", "already_yours", "sent", "resolved"   # succeeded

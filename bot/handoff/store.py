@@ -2,7 +2,8 @@
 
 Every state change is a compare-and-set UPDATE, and the messages it causes are written in the same
 transaction, so two agents (or a desk webhook delivered twice) can never claim, close or rate a ticket
-twice, and a transition never exists without its messages. Text is redacted (secrets) before it is written.
+twice, and a transition never exists without its messages. Text is redacted (secrets) before it is written, and
+personal data is masked in everything but the agents' words to the customer (delivered as written).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.handoff.model import (ACTIVE_STATES, CUSTOMER_TARGET, SURVEY_ASKED, SUR
 from bot.tickets.database import Database
 from bot.tickets.outbox import SENT, Outbox, QueueTable
 from bot.tickets.schema import desk_links, handoff_messages, handoffs, message_outbox, tickets
+from nlu.scrub import protected
 from nlu.secrets import redact
 
 class DuplicateMessage(Exception):
@@ -52,9 +54,12 @@ def message_from_row(row: Mapping[str, Any]) -> ThreadMessage:
                          created_at=_aware(row["created_at"]))  # type: ignore[arg-type]
 
 
-def clean_text(text: str) -> str:
-    """What may be stored of a message: secrets redacted, at most ``MAX_MESSAGE_CHARS`` characters."""
-    cleaned = redact(text[: MAX_MESSAGE_CHARS * 2])[0].strip()
+def clean_text(text: str, personal_data: bool = True) -> str:
+    """What may be stored of a message: secrets redacted and personal data masked, at most ``MAX_MESSAGE_CHARS``
+    characters. ``personal_data=False`` keeps personal data: an agent's words to the customer are delivered from
+    this row, as the agent wrote them."""
+    text = text[: MAX_MESSAGE_CHARS * 2]
+    cleaned = (protected(text) if personal_data else redact(text)[0]).strip()
     return cleaned[:MAX_MESSAGE_CHARS]
 
 
@@ -81,6 +86,23 @@ class HandoffStore:
     def survey_for(self, customer_id: str) -> Optional[Handoff]:
         """The customer's newest handoff with a CSAT survey waiting for a rating or a comment."""
         return self._newest(customer_id, handoffs.c.survey.in_((SURVEY_ASKED, SURVEY_COMMENT)))
+
+    def waiting_for(self, customer_id: str) -> Tuple[Optional[Handoff], Optional[Handoff]]:
+        """:meth:`active_for` and :meth:`survey_for` in one query (the gate asks both for every message; most
+        customers have neither)."""
+        active = survey = None
+        with self.database.reader.connect() as connection:
+            rows = connection.execute(
+                sa.select(handoffs).where(handoffs.c.customer_id == customer_id,
+                                          sa.or_(handoffs.c.state.in_(ACTIVE_STATES),
+                                                 handoffs.c.survey.in_((SURVEY_ASKED, SURVEY_COMMENT))))
+                .order_by(handoffs.c.created_at.desc())).mappings().all()
+        for row in rows:
+            if active is None and row["state"] in ACTIVE_STATES:
+                active = handoff_from_row(row)
+            if survey is None and row["survey"] in (SURVEY_ASKED, SURVEY_COMMENT):
+                survey = handoff_from_row(row)
+        return active, survey
 
     def _newest(self, customer_id: str, condition: Any) -> Optional[Handoff]:
         with self.database.reader.connect() as connection:
@@ -166,7 +188,8 @@ class HandoffStore:
         for index, message in enumerate(messages):
             key = None if dedupe_key is None else (dedupe_key if index == 0 else f"{dedupe_key}#{index}")
             message_id = connection.execute(sa.insert(handoff_messages).values(
-                ticket_id=ticket_id, direction=direction, author=message.author[:128], text=clean_text(message.text),
+                ticket_id=ticket_id, direction=direction, author=message.author[:128],
+                text=clean_text(message.text, personal_data=direction != TO_CUSTOMER),
                 buttons=[list(button) for button in message.buttons], created_at=now, dedupe_key=key)
             ).inserted_primary_key[0]
             MESSAGE_OUTBOX.enqueue(connection, message_id, targets, now)

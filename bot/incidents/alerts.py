@@ -23,10 +23,11 @@ from telegram.request import HTTPXRequest
 from bot.incidents import render
 from bot.incidents.model import Incident
 from bot.incidents.store import IncidentStore
+from bot.retrying import retry_after_seconds
 from bot.tickets.config import PathLike, read_config, text_value
 from bot.tickets.delivery import OutboxWorker
 from bot.tickets.notifiers import (DEFAULT_TIMEOUT_SECONDS, TELEGRAM_API_URL, DeliveryError, Undeliverable,
-                                   WebhookNotifier, retry_after_header, seconds_of)
+                                   WebhookNotifier)
 from bot.tickets.outbox import Claim, Outbox, RetryPolicy
 from bot.tickets.store import TicketStore
 
@@ -57,7 +58,7 @@ class TelegramAlertSender:
                 await bot.send_message(chat_id=self._chat_id, text=render.alert_html(incident),
                                        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         except RetryAfter as error:
-            raise DeliveryError(f"Telegram rate limit: {error}", retry_after=seconds_of(error.retry_after)) from None
+            raise DeliveryError(f"Telegram rate limit: {error}", retry_after=retry_after_seconds(error.retry_after)) from None
         except TelegramError as error:
             message = f"Telegram: {type(error).__name__}: {error}".replace(self._token, "<token>")
             raise DeliveryError(message) from None
@@ -82,7 +83,7 @@ class WebhookAlertSender:
             raise DeliveryError(f"webhook: {type(error).__name__}: {error}") from None
         if not response.is_success:
             raise DeliveryError(f"webhook: HTTP {response.status_code} {response.text[:200]}",
-                                retry_after=retry_after_header(response.headers.get("Retry-After")))
+                                retry_after=retry_after_seconds(response.headers.get("Retry-After")))
 
 
 def _timeout(entry: Mapping[str, Any]) -> float:

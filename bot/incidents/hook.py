@@ -19,14 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, TypeVar
 
-from nlu.secrets import redact
+from nlu.scrub import protected
 
 from bot.incidents.model import Observation
 from bot.incidents.notices import notices_for
 from bot.incidents.runtime import incident_runtime
 from bot.incidents.topics import topics_in_text, topics_of_entities
+from bot.text_limits import clip
 from bot.tickets.model import Ticket
-from bot.tickets.render import clip
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,9 @@ async def run_bounded(work: Callable[..., T], *args: Any) -> T:
 
 
 def example_text(text: str) -> str:
-    """A customer's words as agents may see them in an alert: secrets redacted, one line, shortened."""
-    return clip(" ".join(redact(text)[0].split()), EXAMPLE_CHARS)
+    """A customer's words as agents may see them in an alert: secrets redacted, personal data masked, one line,
+    shortened."""
+    return clip(" ".join(protected(text).split()), EXAMPLE_CHARS)
 
 
 def _latest_user_event(tracker: Any) -> Dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Any, Dict, List, Sequence
 from actions import copy
 from bot.incidents.model import NOTICE, Incident
 from bot.incidents.topics import topic_label
-from bot.tickets.render import clean, clip, format_wib
+from bot.text_limits import clip
+from bot.tickets.render import clean, format_wib
 
 CLIP_EXAMPLE = 200
 KIND_LABELS = {"notice": "Pemberitahuan", "spike": "Lonjakan"}

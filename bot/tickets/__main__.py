@@ -11,6 +11,8 @@ claim/reply/close are the same operations the agent desks (Telegram group, Chatw
 delivered by the running assistant (``make run``) through its outbox.
 
 ``--db URL`` selects the database (default ``TICKETS_DB_URL``, else ``sqlite:///var/tickets.db``).
+list/show/claim/reply/close are written to the audit log (:mod:`bot.privacy.audit`): the OS user and the
+agent's name (``--agent``), the ticket and the outcome.
 """
 from __future__ import annotations
 
@@ -24,8 +26,9 @@ from typing import List, Optional
 from bot.desks.config import declared_desk_names
 from bot.handoff.model import Agent
 from bot.handoff.render import handoff_text
-from bot.handoff.service import CLI_DESK, HandoffService, Outcome
+from bot.handoff.service import CLI_DESK, CLOSED, DONE, NOT_FOUND, HandoffService, Outcome
 from bot.handoff.store import HandoffStore
+from bot.privacy import audit
 from bot.tickets.config import load_notifiers
 from bot.tickets.delivery import OutboxWorker
 from bot.tickets.render import ticket_table, ticket_text
@@ -41,8 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
     listing = commands.add_parser("list", parents=[database], help="daftar tiket terbuka")
     listing.add_argument("--all", action="store_true", help="termasuk tiket yang sudah ditutup")
+    listing.add_argument("--agent", metavar="NAMA", help="nama agen untuk log audit (bawaan: pengguna OS)")
     show = commands.add_parser("show", parents=[database], help="detail lengkap satu tiket")
     show.add_argument("ticket_id", metavar="ID")
+    show.add_argument("--agent", metavar="NAMA", help="nama agen untuk log audit (bawaan: pengguna OS)")
     claim = commands.add_parser("claim", parents=[database], help="ambil tiket (nama agen terlihat pelanggan)")
     claim.add_argument("ticket_id", metavar="ID")
     claim.add_argument("--agent", required=True, metavar="NAMA", help="nama agen, mis. Rina")
@@ -52,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     reply.add_argument("--agent", metavar="NAMA", help="bawaan: agen yang memegang tiket")
     close = commands.add_parser("close", parents=[database], help="selesaikan tiket (survei kepuasan dikirim)")
     close.add_argument("ticket_id", metavar="ID")
+    close.add_argument("--agent", metavar="NAMA", help="nama agen untuk log audit (bawaan: pengguna OS)")
     deliver = commands.add_parser("deliver", parents=[database], help="kirim notifikasi yang menunggu")
     deliver.add_argument("--once", action="store_true", help="satu putaran lalu selesai")
     deliver.add_argument("--config", metavar="PATH", help="file notifier (default: NOTIFIERS_CONFIG / notifiers.yml)")
@@ -86,24 +92,31 @@ def _report(outcome: Outcome) -> int:
     return 0 if outcome.ok else 1
 
 
-def _close(service: HandoffService, ticket_id: str) -> int:
+def _close(service: HandoffService, ticket_id: str) -> Outcome:
     if service.store.get(ticket_id) is None and service.tickets.get(ticket_id) is not None:
         # A ticket from before the live handoff: close it as before.
         if service.tickets.close(ticket_id):
             print(f"Tiket {ticket_id} ditutup.")
-            return 0
+            return Outcome(audit.OK, "")
         print(f"Tiket {ticket_id} sudah ditutup sebelumnya.", file=sys.stderr)
-        return 1
+        return Outcome(CLOSED, "")
     outcome = service.close(ticket_id, None)
     if outcome.ok:
         print(f"Tiket {ticket_id} ditutup; survei kepuasan dikirim ke pelanggan.")
-        return 0
-    return _report(outcome)
+        return outcome
+    _report(outcome)
+    return outcome
 
 
 def cli_agent(name: str) -> Agent:
     """An agent acting from the command line."""
     return Agent(desk=CLI_DESK, agent_id=name.strip().lower(), name=name.strip())
+
+
+def cli_actor(agent_name: Optional[str]) -> audit.Actor:
+    """Who acts from the command line, for the audit log: the OS user, and the agent's name when given."""
+    user = audit.os_user()
+    return audit.Actor(CLI_DESK, user, (agent_name or "").strip() or user)
 
 
 def _deliver(store: TicketStore, config: Optional[str], once: bool, interval: float) -> int:
@@ -132,19 +145,30 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     store = open_store(getattr(args, "db", None))
     service = HandoffService(HandoffStore(store.database), store, declared_desk_names())
+    log, actor = audit.AuditLog(store.database), cli_actor(getattr(args, "agent", None))
     if args.command == "list":
-        return _list(store, args.all)
+        status = _list(store, args.all)
+        log.record(actor, audit.LIST, detail="all" if args.all else "open")
+        return status
     if args.command == "show":
-        return _show(service, args.ticket_id)
+        status = _show(service, args.ticket_id)
+        log.record(actor, audit.SHOW, audit.OK if status == 0 else NOT_FOUND, args.ticket_id)
+        return status
     if args.command == "claim":
         if not args.agent.strip():
             print("Nama agen wajib diisi (--agent).", file=sys.stderr)
             return 2
-        return _report(service.claim(args.ticket_id, cli_agent(args.agent)))
+        outcome = service.claim(args.ticket_id, cli_agent(args.agent))
+        log.record(actor, audit.CLAIM, outcome.code, args.ticket_id)
+        return _report(outcome)
     if args.command == "reply":
-        return _report(service.reply(args.ticket_id, args.text, cli_agent(args.agent) if args.agent else None))
+        outcome = service.reply(args.ticket_id, args.text, cli_agent(args.agent) if args.agent else None)
+        log.record(actor, audit.REPLY, outcome.code, args.ticket_id)
+        return _report(outcome)
     if args.command == "close":
-        return _close(service, args.ticket_id)
+        outcome = _close(service, args.ticket_id)
+        log.record(actor, audit.CLOSE, outcome.code, args.ticket_id)
+        return 0 if outcome.code in (audit.OK, DONE) else 1
     return _deliver(store, args.config, args.once, args.interval)
 
 

@@ -12,6 +12,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import List, Mapping, Optional, Set
 
+from bot.retrying import asked_wait
 from bot.tickets.notifiers import DeliveryError, Notifier, Undeliverable
 from bot.tickets.outbox import Claim, Outbox, RetryPolicy
 from bot.tickets.store import TicketStore
@@ -99,7 +100,7 @@ class OutboxWorker:
 
     def _record_failure(self, claim: Claim, now: datetime, error: BaseException) -> None:
         delay = self.retry.delay(claim.attempts)
-        retry_after = getattr(error, "retry_after", None)
+        retry_after = asked_wait(error)   # the receiver's Retry-After, already capped
         if retry_after:
             delay = max(delay, timedelta(seconds=retry_after))
         flagged = claim.attempts >= self.retry.flag_failed_after

@@ -7,13 +7,15 @@ passed between threads (the delivery worker) without copying.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Dict, Optional, Tuple
 
-WIB = timezone(timedelta(hours=7), "WIB")  # Asia/Jakarta (Waktu Indonesia Barat), no daylight saving
+from nlu import jakarta_time
+
+WIB = jakarta_time.WIB  # the tickets' clock (one definition, in nlu.jakarta_time)
 
 CATEGORIES = ("withdrawal_idr", "withdrawal_crypto", "deposit_idr", "deposit_crypto", "hacked_account", "fraud",
-              "other")
+              "privasi", "other")  # privasi: a customer's access or erasure request under UU PDP
 PRIORITIES = ("urgent", "high", "normal")
 SENTIMENTS = ("calm", "upset", "urgent")
 DETAIL_STATUSES = ("valid", "unverified", "unknown", "inferred")

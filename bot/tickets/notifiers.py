@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.retrying import retry_after_seconds
 from bot.tickets.model import Ticket
 from bot.tickets.render import telegram_html, ticket_dict
 
@@ -67,7 +68,7 @@ class TelegramNotifier:
                 await bot.send_message(chat_id=self._chat_id, text=telegram_html(ticket), parse_mode=ParseMode.HTML,
                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
         except RetryAfter as error:
-            raise DeliveryError(f"Telegram rate limit: {error}", retry_after=seconds_of(error.retry_after)) from None
+            raise DeliveryError(f"Telegram rate limit: {error}", retry_after=retry_after_seconds(error.retry_after)) from None
         except TelegramError as error:
             raise DeliveryError(self._without_token(f"Telegram: {type(error).__name__}: {error}")) from None
 
@@ -97,19 +98,4 @@ class WebhookNotifier:
             raise DeliveryError(f"webhook: {type(error).__name__}: {error}") from None
         if not response.is_success:
             raise DeliveryError(f"webhook: HTTP {response.status_code} {response.text[:200]}",
-                                retry_after=retry_after_header(response.headers.get("Retry-After")))
-
-
-def seconds_of(value: object) -> Optional[float]:
-    """Seconds from a number or a ``timedelta`` (python-telegram-bot returns either, by version)."""
-    if value is None:
-        return None
-    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)  # type: ignore[arg-type]
-
-
-def retry_after_header(value: Optional[str]) -> Optional[float]:
-    """A ``Retry-After`` header given in seconds (HTTP dates are ignored: the backoff applies)."""
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+                                retry_after=retry_after_seconds(response.headers.get("Retry-After")))

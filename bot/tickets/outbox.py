@@ -18,6 +18,7 @@ from typing import Any, Collection, Iterable, List, Optional, Tuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.retrying import Backoff
 from bot.tickets.database import Database
 from bot.tickets.schema import outbox
 
@@ -28,7 +29,7 @@ MAX_ERROR_CHARS = 1000
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff: ``first_delay`` doubled per failed attempt, capped at ``max_delay``."""
+    """When to try a row again: :class:`~bot.retrying.Backoff` from ``first_delay`` up to ``max_delay``."""
 
     first_delay: timedelta = timedelta(seconds=5)
     max_delay: timedelta = timedelta(minutes=10)
@@ -36,8 +37,8 @@ class RetryPolicy:
 
     def delay(self, attempts: int) -> timedelta:
         """Wait after the ``attempts``-th failed attempt (1 → 5 s, 2 → 10 s, 3 → 20 s, ...)."""
-        exponent = min(max(attempts - 1, 0), 30)  # 2**30 * 5 s is far beyond any cap; avoids huge numbers
-        return min(self.first_delay * (2 ** exponent), self.max_delay)
+        policy = Backoff(first=self.first_delay.total_seconds(), cap=self.max_delay.total_seconds())
+        return timedelta(seconds=policy.delay(attempts))
 
 
 @dataclass(frozen=True)

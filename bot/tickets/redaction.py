@@ -1,17 +1,23 @@
-"""Defense in depth: strip secrets from every free-text field of a draft before it is stored.
+"""Defense in depth: strip secrets and mask personal data in every free-text field of a draft before it is stored.
 
-The REST channel already redacts seed phrases, private keys, passwords and OTPs on entry, but tickets may
-be drafted from other channels or from text that bypassed it. Whatever is found here (and every redaction
-marker left by the channel) also becomes a ``secret_shared:<kind>`` flag so the agent is warned.
+Every channel already redacts seed phrases, private keys, passwords and OTPs and masks personal data (NIK, card,
+account and phone numbers, e-mail addresses) on entry, but tickets may be drafted from other channels or from
+text that bypassed it. Whatever secret is found here (and every redaction marker left by the channel) also
+becomes a ``secret_shared:<kind>`` flag so the agent is warned. The report form's structured details (amounts,
+TXIDs and transfer references, addresses, bank plus last 4 digits) are validated values and stay as they are;
+the customer's own description and answers accepted unverified are free text, masked like the transcript.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import List, Optional
 
+from nlu.scrub import protect
 from nlu.secrets import redact, redacted_kinds
 
-from bot.tickets.model import SECRET_FLAG_PREFIX, TicketDraft
+from bot.tickets.model import SECRET_FLAG_PREFIX, Detail, TicketDraft
+
+FREE_TEXT_DETAILS = frozenset({"description"})
 
 
 class _Redactor:
@@ -20,8 +26,12 @@ class _Redactor:
     def __init__(self) -> None:
         self.kinds: List[str] = []
 
-    def clean(self, text: str) -> str:
-        cleaned, found = redact(text)
+    def clean(self, text: str, personal_data: bool = True) -> str:
+        """``text`` without secrets, and with personal data masked unless ``personal_data`` is False."""
+        if personal_data:
+            cleaned, found, _ = protect(text)
+        else:
+            cleaned, found = redact(text)
         self.kinds.extend(found)
         self.kinds.extend(redacted_kinds(text))
         return cleaned
@@ -29,16 +39,21 @@ class _Redactor:
     def clean_optional(self, text: Optional[str]) -> Optional[str]:
         return None if text is None else self.clean(text)
 
+    def clean_detail(self, detail: Detail) -> Detail:
+        free_text = detail.name in FREE_TEXT_DETAILS or detail.status == "unverified"
+        return replace(detail, label=self.clean(detail.label), value=self.clean(detail.value, free_text),
+                       note=self.clean(detail.note))
+
 
 def redact_draft(draft: TicketDraft) -> TicketDraft:
-    """A copy of ``draft`` with secrets replaced by markers and a flag per kind of secret seen."""
+    """A copy of ``draft`` with secrets replaced by markers, personal data masked in its free text, and a flag per
+    kind of secret seen."""
     redactor = _Redactor()
     cleaned = replace(
         draft,
         customer_name=redactor.clean_optional(draft.customer_name),
         summary=redactor.clean(draft.summary),
-        details=tuple(replace(detail, label=redactor.clean(detail.label), value=redactor.clean(detail.value),
-                              note=redactor.clean(detail.note)) for detail in draft.details),
+        details=tuple(redactor.clean_detail(detail) for detail in draft.details),
         transcript=tuple(replace(line, text=redactor.clean(line.text)) for line in draft.transcript),
     )
     flags = list(draft.flags)

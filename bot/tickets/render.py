@@ -12,8 +12,10 @@ import unicodedata
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from bot.text_limits import clip, utf16_length
 from bot.tickets.model import SECRET_FLAG_PREFIX, WIB, Detail, Ticket, TranscriptLine
 from bot.tickets.outbox import Delivery
+from nlu.jakarta_time import SHORT_MONTH_NAMES
 
 TELEGRAM_LIMIT = 4096
 SHOW_COMMAND = "python -m bot.tickets show {id}"
@@ -23,7 +25,7 @@ PRIORITY_ICONS = {"urgent": "🔴", "high": "🟠", "normal": "🟢"}
 CATEGORY_LABELS = {
     "withdrawal_idr": "Penarikan rupiah", "withdrawal_crypto": "Penarikan kripto",
     "deposit_idr": "Deposit rupiah", "deposit_crypto": "Deposit kripto",
-    "hacked_account": "Akun diretas", "fraud": "Penipuan", "other": "Lainnya",
+    "hacked_account": "Akun diretas", "fraud": "Penipuan", "privasi": "Privasi data (UU PDP)", "other": "Lainnya",
 }
 SENTIMENT_LABELS = {"calm": "Tenang", "upset": "Kesal", "urgent": "Panik / mendesak"}
 TICKET_STATUS_LABELS = {"open": "Terbuka", "closed": "Ditutup"}
@@ -31,13 +33,13 @@ DETAIL_STATUS_LABELS = {"valid": "valid", "unverified": "belum terverifikasi", "
                         "inferred": "disimpulkan"}
 DETAIL_STATUS_ICONS = {"valid": "✅", "unverified": "⚠️", "unknown": "❔", "inferred": "🔎"}
 SPEAKER_LABELS = {"customer": "Pelanggan", "assistant": "Asisten"}
-DELIVERY_STATUS_LABELS = {"pending": "menunggu", "sent": "terkirim", "failed": "gagal berulang (tetap dicoba)"}
+DELIVERY_STATUS_LABELS = {"pending": "menunggu", "sent": "terkirim", "failed": "gagal berulang (tetap dicoba)",
+                          "cancelled": "dibatalkan (data dihapus, tidak dikirim)"}
 SECRET_LABELS = {"seed_phrase": "frasa pemulihan (seed phrase)", "private_key": "kunci privat",
                  "extended_private_key": "kunci privat (xprv)", "password": "kata sandi", "otp": "kode OTP"}
 # SECRET_LABELS is ordered gravest first; wallet secrets mean the funds themselves are exposed.
 WALLET_SECRETS = ("seed_phrase", "private_key", "extended_private_key")
 UNKNOWN_VALUE = "-"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
 # Longest customer-provided value shown per field (characters, before escaping) in the Telegram message.
 CLIP_SHORT, CLIP_VALUE, CLIP_SUMMARY, CLIP_TRANSCRIPT_LINE = 100, 300, 500, 700
@@ -54,7 +56,7 @@ OVERVIEW_LABELS = (  # the shared field order of every rendering
 def format_wib(at: datetime, with_year: bool = True) -> str:
     """``22 Nov 2026 09:00 WIB`` (or ``22 Nov 09:00`` without the year)."""
     local = at.astimezone(WIB)
-    day = f"{local.day} {MONTHS[local.month - 1]}" + (f" {local.year}" if with_year else "")
+    day = f"{local.day} {SHORT_MONTH_NAMES[local.month - 1]}" + (f" {local.year}" if with_year else "")
     return f"{day} {local:%H:%M}" + (" WIB" if with_year else "")
 
 
@@ -64,11 +66,6 @@ def clean(text: str, single_line: bool = True) -> str:
         text = " ".join(text.splitlines())
     return "".join(char for char in text
                    if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs"))
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` shortened to ``limit`` characters, ending with an ellipsis when cut."""
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def customer_label(ticket: Ticket) -> str:
@@ -222,11 +219,6 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units), so emoji never push a message over the limit."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _telegram_core(ticket: Ticket) -> List[str]:
     """Everything but the transcript, one self-contained HTML fragment per line."""
     lines = [f"{PRIORITY_ICONS[ticket.priority]} <b>Tiket {_esc(ticket.id)}</b>"]
@@ -252,7 +244,7 @@ def _telegram_core(ticket: Ticket) -> List[str]:
 
 
 def _cost(lines: Sequence[str]) -> int:
-    return sum(telegram_length(line) + 1 for line in lines)  # + the newline joining it
+    return sum(utf16_length(line) + 1 for line in lines)  # + the newline joining it
 
 
 def _fit(lines: Sequence[str], budget: int, from_end: bool = False) -> Tuple[List[str], int]:

@@ -1,5 +1,5 @@
 """Database tables for tickets, their per-day id counters, the notification outbox, the live handoff,
-leases for background singletons and the channels' shared replay state.
+leases for background singletons, the channels' shared replay state, incidents and the agents' audit log.
 
 The tables are created and changed by the Alembic migrations in ``bot.tickets.migrations`` (run when the
 store opens); a change here needs a new revision there (``tests/unit/test_tickets_migrations.py`` checks
@@ -56,6 +56,8 @@ tickets = sa.Table(
     sa.Column("transcript", sa.JSON, nullable=False),
     sa.Column("flags", sa.JSON, nullable=False),
     sa.Column("dedupe_key", sa.String(256), nullable=True),
+    # When the personal fields were removed (bot.privacy: retention purge or a customer's erasure); NULL: kept.
+    sa.Column("scrubbed_at", UtcDateTime, nullable=True),
 )
 # Only one OPEN ticket per dedupe key; once closed, the same key may open a new ticket.
 sa.Index("uq_tickets_open_dedupe_key", tickets.c.dedupe_key, unique=True,
@@ -72,7 +74,8 @@ ticket_counters = sa.Table(
 def delivery_columns() -> List[sa.Column]:
     """The columns every outbox table shares (bot.tickets.outbox leases and retries by them)."""
     return [
-        sa.Column("status", sa.String(16), nullable=False),  # pending | sent | failed (still retried) | undeliverable
+        # pending | sent | failed (still retried) | undeliverable | cancelled (content removed, bot.privacy)
+        sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, default=0),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("next_attempt_at", UtcDateTime, nullable=False),
@@ -237,3 +240,22 @@ incident_outbox = sa.Table(
     sa.UniqueConstraint("incident_id", "target", name="uq_incident_outbox_incident_target"),
 )
 sa.Index("ix_incident_outbox_due", incident_outbox.c.status, incident_outbox.c.next_attempt_at)
+
+# --- who did what with customers' data (bot.privacy.audit): append-only, enforced by database triggers ------
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("desk", sa.String(64), nullable=False),  # "telegram_agen", "chatwoot", "cli", "privacy"
+    sa.Column("actor_id", sa.String(128), nullable=False),  # Telegram user id, Chatwoot user id, OS user
+    sa.Column("actor_name", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),  # show | list | claim | reply | close | export | erase | purge
+    sa.Column("outcome", sa.String(32), nullable=False),  # ok | refused | an outcome code of bot.handoff.service
+    sa.Column("ticket_id", sa.String(32), nullable=True),
+    sa.Column("customer_id", sa.String(256), nullable=True),
+    sa.Column("detail", sa.Text, nullable=False),  # why it was refused, counts of a privacy request; no message text
+)
+sa.Index("ix_audit_log_at", audit_log.c.at)
+sa.Index("ix_audit_log_ticket", audit_log.c.ticket_id)
+sa.Index("ix_audit_log_customer", audit_log.c.customer_id)

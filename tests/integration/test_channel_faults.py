@@ -21,11 +21,11 @@ import pytest
 import requests
 import socketio
 
-from bot.channels.whatsapp_webhook import signature_for
 from bot.servers import AssistantServers, ServerConfig
 from tests.channels import telegram_builders as build
 from tests.channels.fake_graph import FakeGraph
 from tests.channels.fake_telegram import GET_ME_HANGING, GET_ME_MALFORMED, GET_ME_OK, FakeBotAPI
+from tests.channels.meta_signature import meta_signature
 
 pytestmark = pytest.mark.integration
 
@@ -142,7 +142,7 @@ def whatsapp_text(wa_id: str, text: str) -> bytes:
 
 
 def post_whatsapp(faulty: FaultyPlatforms, raw: bytes) -> requests.Response:
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(raw, WA_APP_SECRET)}
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(raw, WA_APP_SECRET)}
     return requests.post(f"{faulty.servers.config.rasa_url}/webhooks/whatsapp/webhook", data=raw, headers=headers,
                          timeout=10)
 

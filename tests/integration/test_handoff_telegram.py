@@ -54,7 +54,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory, customers: FakeBotAPI,
     notifiers, desks = work / "notifiers.yml", work / "desks.yml"
     notifiers.write_text("notifiers: {}\n", encoding="utf-8")
     desks.write_text("desks:\n  telegram_agen:\n    kind: telegram_group\n"
-                     f"    token: '{agents.token}'\n    chat_id: '{GROUP}'\n    base_url: '{agents.api_url}'\n",
+                     f"    token: '{agents.token}'\n    chat_id: '{GROUP}'\n    base_url: '{agents.api_url}'\n"
+                     f"    agents: '{RINA}'\n",
                      encoding="utf-8")
     config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
                           log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers,

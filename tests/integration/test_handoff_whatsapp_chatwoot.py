@@ -51,7 +51,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, graph: FakeGraph,
         "desks:\n  chatwoot:\n    kind: chatwoot\n"
         f"    base_url: '{chatwoot.base_url}'\n    account_id: '{chatwoot.account_id}'\n"
         f"    inbox_id: '{chatwoot.inbox_id}'\n    api_token: '{chatwoot.api_token}'\n"
-        f"    webhook_secret: '{chatwoot.webhook_secret}'\n", encoding="utf-8")
+        f"    webhook_secret: '{chatwoot.webhook_secret}'\n    agents: '7'\n", encoding="utf-8")
     config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
                           log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers,
                           desks_config=desks,

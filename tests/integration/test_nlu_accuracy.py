@@ -9,19 +9,19 @@ from __future__ import annotations
 import pytest
 
 from bot.evalset import load_eval_lines
-from bot.evaluate import AssistantClient, evaluate
+from bot.evaluate import AssistantClient, evaluate, is_held_out
 from tests.unit.samples import ROUTING_FILE, TEST_FILE
 
 pytestmark = pytest.mark.integration
 
-TEST_SPLIT_FLOOR = 0.84   # measured 0.866 on 2026-12-03 (305 lines)
-ROUTING_FLOOR = 0.74      # measured 0.767 on 2026-12-03 (90 lines)
+TEST_SPLIT_FLOOR = 0.85   # measured 0.866 then 0.875 on 2026-12-03 (305 lines)
+ROUTING_FLOOR = 0.77      # measured 0.767 then 0.800 on 2026-12-03 (90 lines)
 
 
 def _report(client: AssistantClient, path) -> dict:
     report = evaluate(client, load_eval_lines(path), workers=2)
-    misses = "\n".join(f"  {m['text']!r} accept={m['accept']} got {m['intent']}/{m['kb_article']}"
-                       for m in report["misses"])
+    misses = "" if is_held_out(path) else "\n".join(   # the held-out split's misses are not shown
+        f"  {m['text']!r} accept={m['accept']} got {m['intent']}/{m['kb_article']}" for m in report["misses"])
     print(f"{path.name}: {report['accuracy']:.3f} over {report['lines']} lines\n{misses}")
     return report
 

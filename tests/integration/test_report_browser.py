@@ -72,7 +72,7 @@ def outputs(data: Dict[str, Any]) -> Dict[str, Any]:
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium; its absence is a failure."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (make test does)")
+        pytest.fail(f"{CHROMIUM} is missing: install it with `bash scripts/system_packages.sh` (make test does)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield chromium

@@ -59,6 +59,33 @@ class Telegram:
             return [data for (data,) in db.execute("SELECT data FROM events WHERE sender_id = ?", (f"tg-{chat_id}",))]
 
 
+def marker_answer(mode: Telegram, chat: int, earlier: int = 0) -> List[Dict[str, Any]]:
+    """Send ``QUESTION`` as a marker and wait for its answer: it must be the next thing sent to ``chat``.
+
+    One chat's updates are handled in order, so anything an earlier update wrongly triggered would have been
+    sent, and recorded as a user event, before the marker's answer: "nothing happened" without sleeping.
+    ``earlier`` is how many messages the chat legitimately had before the marker.
+    """
+    api = mode.api
+    assert mode.post(build.text_update(api.next_update_id(), chat, QUESTION)).status_code == 200
+    messages = api.wait_messages(chat, count=earlier + 2, settle=0.5)
+    assert "Google Authenticator" in messages[earlier]["text"], messages[earlier:]
+    return messages
+
+
+def process_group_members(pgid: int) -> List[int]:
+    """Live (not zombie) processes in a process group, read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError):
+            continue                       # the process ended while we looked
+        if int(group) == pgid and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 def start_assistant(work: Path, api: FakeBotAPI, rasa_port: int, action_port: int,
                     env: Dict[str, str]) -> AssistantServers:
     notifiers = work / "notifiers.yml"
@@ -107,8 +134,8 @@ def test_wrong_or_missing_secret_is_403(webhook_mode, secret):
     chat = next(_chats)
     reply = webhook_mode.post(build.text_update(webhook_mode.api.next_update_id(), chat, "halo"), secret=secret)
     assert reply.status_code == 403
-    time.sleep(0.5)
-    assert not webhook_mode.api.messages(chat)
+    marker_answer(webhook_mode, chat)
+    assert [e["text"] for e in webhook_mode.user_events(chat)] == [QUESTION]   # the refused "halo" never arrived
 
 
 @pytest.mark.parametrize(("body", "status"), [
@@ -157,8 +184,8 @@ def test_tap_with_data_we_never_issued_is_answered_but_not_sent_to_rasa(webhook_
         assert webhook_mode.post(update).status_code == 200
     ids = {u["callback_query"]["id"] for u in forged}
     assert api.wait_for(lambda: ids <= {c.params["callback_query_id"] for c in api.calls_to("answerCallbackQuery")})
-    time.sleep(1.0)
-    assert not api.messages(chat) and not webhook_mode.user_events(chat)
+    marker_answer(webhook_mode, chat)
+    assert [e["text"] for e in webhook_mode.user_events(chat)] == [QUESTION]   # no forged tap reached Rasa
 
 
 @pytest.mark.parametrize("make", [build.photo_update, build.sticker_update])
@@ -174,8 +201,8 @@ def test_edited_message_and_other_updates_are_acknowledged_and_ignored(webhook_m
     api, chat = webhook_mode.api, next(_chats)
     assert webhook_mode.post(build.edited_update(api.next_update_id(), chat, "ralat")).status_code == 200
     assert webhook_mode.post({"update_id": api.next_update_id(), "my_chat_member": {}}).status_code == 200
-    time.sleep(1.0)
-    assert not api.messages(chat) and not webhook_mode.user_events(chat)
+    marker_answer(webhook_mode, chat)
+    assert [e["text"] for e in webhook_mode.user_events(chat)] == [QUESTION]   # the edit was not sent to Rasa
 
 
 def test_start_greets_and_the_first_name_reaches_the_dialogue(webhook_mode):
@@ -212,9 +239,8 @@ def test_replayed_update_is_answered_once_even_after_a_restart(webhook_mode):
     webhook_mode.servers.start(timeout=240)
     replay = webhook_mode.post(update)
     assert replay.status_code == 200 and replay.json()["duplicate"] is True
-    time.sleep(2.0)
-    assert len(api.messages(chat)) == answered
-    assert len(webhook_mode.user_events(chat)) == 1
+    marker_answer(webhook_mode, chat, earlier=answered)      # the replay was not answered before the marker
+    assert len(webhook_mode.user_events(chat)) == 2
 
 
 # --- polling mode -----------------------------------------------------------------------------------------
@@ -237,10 +263,13 @@ def test_polling_mode_refuses_webhook_posts(polling_mode):
 
 
 def test_polling_stops_with_the_server(polling_mode):
+    groups = [child.pid for child in polling_mode.servers.children]    # each child leads its own process group
     polling_mode.servers.stop()
-    polls = len(polling_mode.api.calls_to("getUpdates"))
-    time.sleep(3.0)
-    assert len(polling_mode.api.calls_to("getUpdates")) == polls
+    deadline = time.monotonic() + 15
+    while any(process_group_members(g) for g in groups if g) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [process_group_members(g) for g in groups if g and process_group_members(g)]   # no poller left
+    assert polling_mode.api.calls_to("getUpdates")          # it was polling until the stop
     log = (polling_mode.servers.config.log_dir / f"rasa-{polling_mode.servers.config.rasa_port}.log").read_text(
         encoding="utf-8", errors="replace")
     assert "telegram channel: polling for updates" in log

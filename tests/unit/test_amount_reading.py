@@ -10,12 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actions.reporting import details as d
-from actions.reporting.asking import amount_choice, question, spoken_amount
+from actions.reporting.asking import amount_choice, chosen_amount, question, spoken_amount
 from actions.reporting.flow import handle_message
 from actions.reporting.reading import AMBIGUOUS_NOTE, OUT_OF_RANGE, Context, read_details
-from actions.reporting.state import MAX_TRIES, ReportState
+from actions.reporting.state import AMOUNT_CHOICES, MAX_TRIES, ReportState
 from nlu.amounts import find_amounts
 from nlu.datetimes import WIB
+from tests.unit.form_loop import requested_slot
 
 NOW = datetime(2026, 11, 26, 15, 20, tzinfo=WIB)
 
@@ -33,7 +34,7 @@ def withdrawal(asset: str = "IDR") -> ReportState:
     state.set(d.ASSET, asset, asset, "valid")
     if asset != "IDR":
         state.set(d.NETWORK, "TRC20", "TRC20", "valid")
-    assert state.next_slot() == d.AMOUNT
+    assert requested_slot(state) == d.AMOUNT
     return state
 
 
@@ -124,7 +125,7 @@ def test_form_asks_then_stores_the_confirmed_reading():
     turn = handle_message(withdrawal(), "15m", NOW, d.AMOUNT)
     assert turn.replies == []   # no "Berapa jumlahnya?" after it: the next question is the choice itself
     assert turn.state.values.get(d.AMOUNT) is None and turn.state.failures == {d.AMOUNT: 1}
-    assert turn.state.next_slot() == d.AMOUNT
+    assert requested_slot(turn.state) == d.AMOUNT
     asked = question(d.AMOUNT, turn.state)
     assert asked.text == amount_choice(ambiguous("15m")).text
     assert [b["title"] for b in asked.buttons] == ["Rp 15 juta", "Rp 15 miliar"]
@@ -135,7 +136,28 @@ def test_form_asks_then_stores_the_confirmed_reading():
     turn = handle_message(turn.state, "yang 15 juta kak", NOW, d.AMOUNT)
     assert turn.replies == [] and turn.state.values[d.AMOUNT] == "15000000 IDR"
     assert turn.state.checks[d.AMOUNT] == {"status": "valid", "display": "Rp 15.000.000", "note": ""}
-    assert turn.state.next_slot() == d.TIME
+    assert requested_slot(turn.state) == d.TIME
+
+
+@pytest.mark.parametrize(("reply", "stored"), [
+    ("yang miliar", "15000000000 IDR"), ("miliar kak", "15000000000 IDR"), ("milyar", "15000000000 IDR"),
+    ("yg juta", "15000000 IDR"), ("juta aja", "15000000 IDR"), ("jt", "15000000 IDR"),
+    ("yang pertama", "15000000 IDR"), ("yg kedua kak", "15000000000 IDR"), ("yang atas", "15000000 IDR")])
+def test_a_reply_naming_one_option_answers_the_choice(reply, stored):
+    asked = handle_message(withdrawal(), "15m", NOW, d.AMOUNT).state
+    turn = handle_message(asked, reply, NOW, d.AMOUNT)
+    assert turn.replies == [] and turn.state.values[d.AMOUNT] == stored
+
+
+@pytest.mark.parametrize("reply", ["juta atau miliar ya", "yang pertama, eh yang miliar", "hmm", "gatau"])
+def test_a_reply_naming_no_single_option_picks_nothing(reply):
+    asked = handle_message(withdrawal(), "15m", NOW, d.AMOUNT).state
+    assert chosen_amount(reply, asked.pending[AMOUNT_CHOICES]) is None
+    assert handle_message(asked, reply, NOW, d.AMOUNT).state.values.get(d.AMOUNT) is None
+
+
+def test_only_the_choice_just_asked_is_answered_by_a_unit_word():
+    assert handle_message(withdrawal(), "miliar", NOW, d.AMOUNT).state.values.get(d.AMOUNT) is None
 
 
 def test_activation_with_an_ambiguous_amount_stores_nothing_and_says_nothing():
@@ -143,7 +165,7 @@ def test_activation_with_an_ambiguous_amount_stores_nothing_and_says_nothing():
     state.set(d.PROBLEM, "withdrawal", d.PROBLEM_NAMES["withdrawal"], "inferred")
     turn = handle_message(state, "penarikan rupiah 15m saya gagal", NOW, None, activation=True)
     assert turn.replies == [] and turn.state.values.get(d.AMOUNT) is None
-    assert turn.state.asset == "IDR" and turn.state.next_slot() == d.AMOUNT
+    assert turn.state.asset == "IDR" and requested_slot(turn.state) == d.AMOUNT
 
 
 def test_ambiguous_three_times_is_kept_as_written_for_the_agent():

@@ -72,7 +72,7 @@ def test_button_payloads_and_empty_texts_are_not_gaps() -> None:
 def test_examples_are_redacted() -> None:
     text = redact_text("password: hunter22 nomor saya 0812-3456-7890 email budi@contoh.id  kenapa\nlogin gagal")
     assert "hunter22" not in text and "3456" not in text and "budi@" not in text
-    assert "[DIHAPUS: password]" in text and "…7890" in text and "\n" not in text
+    assert "[DIHAPUS: password]" in text and "0812-****-7890" in text and "\n" not in text
     assert gap_messages([conversation(fallbacks=[Unanswered(1.0, FALLBACK_UNCLEAR, "otp saya 123456 kok gagal")])]
                         )[0].text == "otp saya [DIHAPUS: otp] kok gagal"
 

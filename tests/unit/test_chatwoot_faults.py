@@ -40,7 +40,7 @@ def chatwoot() -> Iterator[FakeChatwoot]:
 async def desk(chatwoot: FakeChatwoot, service: HandoffService) -> AsyncIterator[ChatwootDesk]:
     chatwoot_desk = ChatwootDesk(name="chatwoot", base_url=chatwoot.base_url, account_id=chatwoot.account_id,
                                  inbox_id=chatwoot.inbox_id, api_token=chatwoot.api_token, service=service,
-                                 webhook_secret=chatwoot.webhook_secret, timeout=3.0)
+                                 webhook_secret=chatwoot.webhook_secret, timeout=3.0, agents=["7", "9"])
     yield chatwoot_desk
     await chatwoot_desk.settle()
     await chatwoot_desk.stop()

@@ -70,6 +70,7 @@ def desk(api, service, state_db) -> TelegramGroupDesk:
 
 
 def make_desk(api: FakeBotAPI, service: HandoffService, **options: Any) -> TelegramGroupDesk:
+    options.setdefault("agents", [str(RINA), str(SARI)])   # the allow-list (empty: nobody may act)
     return TelegramGroupDesk(DESK, api.token, str(GROUP), service, base_url=api.api_url, **options)
 
 
@@ -231,7 +232,8 @@ async def test_tutup_for_another_bot_and_unknown_commands_are_not_sent(desk, ser
 
 # --- what is ignored ----------------------------------------------------------------------------------------
 
-async def test_non_members_and_other_chats_are_ignored(desk, service, api):
+async def test_non_members_and_other_chats_are_ignored(api, service, state_db):
+    desk = make_desk(api, service, agents=[str(RINA), str(SARI), str(STRANGER)])   # listed, but not in the group
     ticket = await announced(desk, service, api)
     announcement = first_message(api)
     await desk.handle_update(callback_update(STRANGER, "Penyusup", f"ambil:{ticket.id}", announcement))

@@ -18,7 +18,8 @@ from kb.check import near_duplicates
 from tests.unit.samples import DEV_FILE, NLU_DIR, REQUIRED_INTENTS, REQUIRED_KB_IDS, ROUTING_FILE, TEST_FILE
 
 MIN_TOKENS = 3
-KNOWN_INTENTS = set(REQUIRED_INTENTS) | {"ask_knowledge", "share_secret"}
+KNOWN_INTENTS = set(REQUIRED_INTENTS) | {"ask_knowledge", "share_secret", "request_data_access",
+                                          "request_data_erasure"}
 
 
 def _key(text: str) -> str:

@@ -1,6 +1,8 @@
 """bot.evalset: the evaluation TSV reader and pass rule."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.evalset import EvalLine, load_eval_lines
@@ -73,3 +75,20 @@ def test_intent_only_line_does_not_pass_on_any_article():
 def test_line_without_labels_is_an_error(tmp_path):
     with pytest.raises(ValueError):
         load_eval_lines(write(tmp_path, "accept\ttext\n\thalo kak\n"))
+
+
+def test_the_benchmarks_build_their_conversations_from_the_dev_split():
+    from bench.run_bench import DEV_TSV, TURNS, load_scripts
+
+    scripts = load_scripts()
+    assert DEV_TSV.name == "dev.tsv" and len(scripts) >= 50
+    assert all(len(script) == TURNS for script in scripts)
+
+
+def test_the_held_out_splits_misses_are_withheld_from_the_report():
+    from bot.evaluate import is_held_out, withhold_misses
+
+    report = {"accuracy": 0.5, "lines": 2, "per_label": {}, "misses": [{"line": 3, "text": "rahasia"}]}
+    assert is_held_out(Path("tests/data/test.tsv")) and not is_held_out(Path("tests/data/dev.tsv"))
+    withheld = withhold_misses(report)
+    assert withheld["misses"] == 1 and "rahasia" not in str(withheld) and withheld["accuracy"] == 0.5

@@ -1,5 +1,5 @@
 """Report form, turn by turn: state bookkeeping, ``handle_message`` scenarios (driven like the form does, asking
-``state.next_slot()`` each time), the questions and confirmation summary, and the ticket draft."""
+Rasa's ``required_slots`` path for the next question each time, see ``tests.unit.form_loop``), the questions and confirmation summary, and the ticket draft."""
 from __future__ import annotations
 
 import json
@@ -19,6 +19,7 @@ from actions.reporting.ticket_draft import (Conversation, build_draft, is_large_
                                             summary, ticket_details)
 from bot.tickets import TranscriptLine
 from nlu.datetimes import WIB
+from tests.unit.form_loop import requested_slot
 from nlu.sentiment import Mood
 
 NOW = datetime(2026, 11, 26, 15, 20, tzinfo=WIB)
@@ -43,7 +44,7 @@ def started(problem: Optional[str] = None, activation: Optional[str] = None) -> 
 
 def answer(state: ReportState, text: str, **kwargs) -> Turn:
     """One turn of the form: the requested slot is what the form would ask next."""
-    requested = state.next_slot()
+    requested = requested_slot(state)
     assert requested is not None, "the form is already finished"
     turn = handle_message(state, text, NOW, requested, **kwargs)
     assert turn.state is not state
@@ -70,15 +71,15 @@ def crypto_deposit_at_confirmation(network: str = "TRC20") -> ReportState:
     state = started("deposit", f"deposit 100 USDT {network} belum masuk, txid {HEX64}")
     for text in ("kemarin jam 10", TRON if network == "TRC20" else EVM):
         state = answer(state, text).state
-    assert state.next_slot() == d.CONFIRMED
+    assert requested_slot(state) == d.CONFIRMED
     return state
 
 
 # --- State -----------------------------------------------------------------------------------------
 
 def test_empty_state_asks_for_the_problem_first():
-    assert ReportState().next_slot() == d.PROBLEM
-    assert ReportState.from_slots({}).next_slot() == d.PROBLEM
+    assert requested_slot(ReportState()) == d.PROBLEM
+    assert requested_slot(ReportState.from_slots({})) == d.PROBLEM
 
 
 def test_slots_round_trip():
@@ -90,7 +91,7 @@ def test_slots_round_trip():
     assert set(slots) == set(d.FORM_SLOTS) | set(BOOKKEEPING_SLOTS) - {"report_processed"}
     json.dumps(slots)   # slot values must be JSON-serialisable for the tracker store
     again = ReportState.from_slots(slots)
-    assert again.to_slots() == slots and again.next_slot() == d.CONFIRMED
+    assert again.to_slots() == slots and requested_slot(again) == d.CONFIRMED
     assert again.checks == state.checks and again.failures == {d.TIME: 1} and again.pending == {"bank": "BCA"}
 
 
@@ -111,7 +112,7 @@ def test_unknown_detail_counts_as_filled():
 
 def test_required_details_depend_on_problem_and_asset():
     state = started("withdrawal")
-    assert state.next_slot() == d.ASSET and state.category() == "withdrawal_idr"
+    assert requested_slot(state) == d.ASSET and state.category() == "withdrawal_idr"
     state.set(d.ASSET, "IDR", "Rupiah (IDR)", "valid")
     assert state.required() == [d.PROBLEM, d.ASSET, d.AMOUNT, d.TIME, d.TXID, d.BANK_ACCOUNT]
     state.set(d.ASSET, "USDT", "USDT", "valid")
@@ -124,8 +125,8 @@ def test_required_details_depend_on_problem_and_asset():
 def test_outcome_ends_the_form():
     state = finished_idr_withdrawal()
     state.outcome = "cancelled"
-    assert state.next_slot() is None
-    assert ReportState.from_slots({OUTCOME: "confirmed"}).next_slot() is None
+    assert requested_slot(state) is None
+    assert requested_slot(ReportState.from_slots({OUTCOME: "confirmed"})) is None
 
 
 @pytest.mark.parametrize(("slot", "problem", "optional"), [
@@ -142,7 +143,7 @@ def test_optional_details(slot, problem, optional):
 
 def test_failed_idr_withdrawal_end_to_end():
     state = started("withdrawal", "penarikan rupiah saya gagal")
-    assert state.values[d.ASSET] == "IDR" and state.next_slot() == d.AMOUNT   # the asset came with the activation
+    assert state.values[d.ASSET] == "IDR" and requested_slot(state) == d.AMOUNT   # the asset came with the activation
 
     turn = answer(state, "1,5 jt")
     assert turn.replies == [] and turn.state.values[d.AMOUNT] == "1500000 IDR"
@@ -153,12 +154,12 @@ def test_failed_idr_withdrawal_end_to_end():
     assert turn.replies == [] and turn.state.values[d.TXID] == "" and status(turn.state, d.TXID) == "unknown"
     turn = answer(turn.state, "BCA 1234")
     assert turn.state.values[d.BANK_ACCOUNT] == "BCA ••••1234"
-    assert turn.state.next_slot() == d.CONFIRMED and turn.state.outcome is None
+    assert requested_slot(turn.state) == d.CONFIRMED and turn.state.outcome is None
 
     turn = answer(turn.state, "ya")
     state = turn.state
     assert turn.replies == [] and state.outcome == "confirmed" and state.values[d.CONFIRMED] == "yes"
-    assert state.next_slot() is None
+    assert requested_slot(state) is None
     assert {s: status(state, s) for s in state.required()} == {
         d.PROBLEM: "inferred", d.ASSET: "valid", d.AMOUNT: "valid", d.TIME: "valid", d.TXID: "unknown",
         d.BANK_ACCOUNT: "valid"}
@@ -167,18 +168,18 @@ def test_failed_idr_withdrawal_end_to_end():
 
 def test_asset_question_when_the_activation_does_not_say():
     state = started("withdrawal", "penarikan saya gagal")
-    assert state.next_slot() == d.ASSET
+    assert requested_slot(state) == d.ASSET
     turn = answer(state, "Rupiah")
-    assert turn.state.values[d.ASSET] == "IDR" and turn.state.next_slot() == d.AMOUNT
+    assert turn.state.values[d.ASSET] == "IDR" and requested_slot(turn.state) == d.AMOUNT
 
 
 def test_problem_asked_when_not_preset():
     state = started(None, "mau lapor kak")
-    assert state.next_slot() == d.PROBLEM
+    assert requested_slot(state) == d.PROBLEM
     turn = answer(state, "hmm")
     assert turn.replies == [GENERIC_HELP[d.PROBLEM]] and turn.state.failures == {d.PROBLEM: 1}
     turn = answer(turn.state, "Akun diretas")
-    assert turn.state.problem == "hacked_account" and turn.state.next_slot() == d.DESCRIPTION
+    assert turn.state.problem == "hacked_account" and requested_slot(turn.state) == d.DESCRIPTION
 
 
 # --- Scenario 2: missing USDT-TRC20 deposit --------------------------------------------------------
@@ -187,16 +188,16 @@ def test_one_message_fills_asset_network_amount_and_txid():
     state = started("deposit", f"deposit 100 USDT TRC20 belum masuk, txid {HEX64}")
     assert {s: state.values[s] for s in (d.ASSET, d.NETWORK, d.AMOUNT, d.TXID)} == {
         d.ASSET: "USDT", d.NETWORK: "TRC20", d.AMOUNT: "100 USDT", d.TXID: HEX64}
-    assert state.next_slot() == d.TIME and state.category() == "deposit_crypto"
+    assert requested_slot(state) == d.TIME and state.category() == "deposit_crypto"
     state = answer(state, "kemarin jam 10").state
-    assert state.next_slot() == d.ADDRESS
+    assert requested_slot(state) == d.ADDRESS
     state = answer(state, TRON).state
-    assert state.values[d.ADDRESS] == TRON and state.next_slot() == d.CONFIRMED
+    assert state.values[d.ADDRESS] == TRON and requested_slot(state) == d.CONFIRMED
 
 
 def test_address_alone_fills_an_empty_network():
     state = started("withdrawal", "penarikan USDT gagal")
-    assert state.next_slot() == d.NETWORK
+    assert requested_slot(state) == d.NETWORK
     turn = answer(state, TRON)
     assert turn.state.values[d.NETWORK] == "TRC20" and status(turn.state, d.NETWORK) == "inferred"
     assert turn.state.values[d.ADDRESS] == TRON
@@ -215,17 +216,17 @@ def test_address_fills_a_network_the_customer_did_not_know():
 
 def test_hacked_account_with_unknown_optional_details():
     state = started("hacked_account", "akun saya diretas")
-    assert state.next_slot() == d.DESCRIPTION
+    assert requested_slot(state) == d.DESCRIPTION
     turn = answer(state, "ada yang narik semua saldo saya, saya tidak bisa login")
     assert turn.state.values[d.DESCRIPTION] == "ada yang narik semua saldo saya, saya tidak bisa login"
     turn = answer(turn.state, "tadi pagi")
     assert turn.state.values[d.TIME] == "2026-11-26 pagi WIB"
     for slot in (d.ASSET, d.AMOUNT, d.TXID):
-        assert turn.state.next_slot() == slot
+        assert requested_slot(turn.state) == slot
         turn = answer(turn.state, "tidak tahu")
         assert turn.replies == [] and status(turn.state, slot) == "unknown" and turn.state.failures == {}
     state = turn.state
-    assert state.next_slot() == d.CONFIRMED and state.category() == "hacked_account"
+    assert requested_slot(state) == d.CONFIRMED and state.category() == "hacked_account"
     assert priority(state, Mood.CALM) == "urgent"
 
 
@@ -235,7 +236,7 @@ def crypto_withdrawal_at_address(network: str) -> ReportState:
     state = started("withdrawal", f"penarikan USDT {network} gagal")
     for text in ("100 USDT", "kemarin jam 10", "tidak tahu"):
         state = answer(state, text).state
-    assert state.next_slot() == d.ADDRESS
+    assert requested_slot(state) == d.ADDRESS
     return state
 
 
@@ -270,10 +271,10 @@ def test_address_of_unchecked_network_accepted_unverified():
 def test_seed_phrase_is_flagged_never_stored_and_not_a_failure(text):
     state = started("withdrawal", "penarikan USDT TRC20 gagal")
     state = answer(state, "100 USDT").state
-    assert state.next_slot() == d.TIME
+    assert requested_slot(state) == d.TIME
     turn = answer(state, text)
     assert "seed_phrase" in turn.secret_kinds and turn.state.secrets == ["seed_phrase"]
-    assert turn.state.failures == {} and turn.state.next_slot() == d.TIME
+    assert turn.state.failures == {} and requested_slot(turn.state) == d.TIME
     dumped = json.dumps(turn.state.to_slots(), ensure_ascii=False) + json.dumps(turn.replies)
     assert "abandon" not in dumped and "about" not in dumped
     later = answer(turn.state, "kemarin jam 10")
@@ -284,7 +285,7 @@ def test_seed_phrase_as_description_does_not_fill_it():
     state = started("hacked_account")
     turn = answer(state, SEED)
     assert turn.secret_kinds == ["seed_phrase"] and not turn.state.is_filled(d.DESCRIPTION)
-    assert turn.state.next_slot() == d.DESCRIPTION and turn.state.failures == {}
+    assert requested_slot(turn.state) == d.DESCRIPTION and turn.state.failures == {}
     assert "abandon" not in json.dumps(turn.state.to_slots())
 
 
@@ -299,7 +300,7 @@ def test_redaction_marker_pasted_back_counts_as_a_secret():
 def test_cancel_midway(text):
     state = answer(started("withdrawal", "penarikan rupiah saya gagal"), "1,5 jt").state
     turn = answer(state, text)
-    assert turn.state.outcome == "cancelled" and turn.state.next_slot() is None
+    assert turn.state.outcome == "cancelled" and requested_slot(turn.state) is None
     assert turn.state.values[d.AMOUNT] == "1500000 IDR" and turn.replies == []
 
 
@@ -323,11 +324,11 @@ def test_activation_message_is_never_a_cancel():
 
 def test_correction_midway_replaces_the_amount_and_says_so():
     state = answer(started("withdrawal", "penarikan rupiah saya gagal"), "1,5 jt").state
-    assert state.next_slot() == d.TIME
+    assert requested_slot(state) == d.TIME
     turn = answer(state, "eh salah, 2 juta")
     assert turn.state.values[d.AMOUNT] == "2000000 IDR"
     assert turn.replies == ["Baik, sudah saya perbarui: jumlah Rp 2.000.000."]
-    assert turn.state.next_slot() == d.TIME and turn.state.failures == {}
+    assert requested_slot(turn.state) == d.TIME and turn.state.failures == {}
 
 
 def test_other_details_only_fill_empty_slots_without_a_correction():
@@ -342,30 +343,30 @@ def test_network_change_at_confirmation_clears_an_address_that_no_longer_fits():
     turn = answer(state, "jaringannya BEP20")
     assert turn.state.values[d.NETWORK] == "BEP20"
     assert turn.replies == ["Baik, sudah saya perbarui: jaringan BEP20."]
-    assert turn.state.values[d.ADDRESS] is None and turn.state.next_slot() == d.ADDRESS
+    assert turn.state.values[d.ADDRESS] is None and requested_slot(turn.state) == d.ADDRESS
     assert turn.state.values[d.TXID] == HEX64   # a hex TXID fits BEP20 as well
     turn = answer(turn.state, EVM)
-    assert turn.state.values[d.ADDRESS] == EVM and turn.state.next_slot() == d.CONFIRMED
+    assert turn.state.values[d.ADDRESS] == EVM and requested_slot(turn.state) == d.CONFIRMED
     assert answer(turn.state, "ya").state.outcome == "confirmed"
 
 
 def test_network_change_keeps_an_address_that_still_fits():
     state = crypto_deposit_at_confirmation("ERC20")
     turn = answer(state, "jaringannya BEP20")
-    assert turn.state.values[d.ADDRESS] == EVM and turn.state.next_slot() == d.CONFIRMED
+    assert turn.state.values[d.ADDRESS] == EVM and requested_slot(turn.state) == d.CONFIRMED
 
 
 def test_network_change_clears_a_txid_that_no_longer_fits():
     turn = answer(crypto_deposit_at_confirmation(), "maaf, jaringan solana")
     assert turn.state.values[d.NETWORK] == "SOL"
     assert turn.state.values[d.TXID] is None and turn.state.values[d.ADDRESS] is None
-    assert turn.state.next_slot() == d.TXID
+    assert requested_slot(turn.state) == d.TXID
 
 
 def test_amount_change_at_confirmation():
     turn = answer(finished_idr_withdrawal(), "jumlahnya 2 juta")
     assert turn.state.values[d.AMOUNT] == "2000000 IDR" and "Rp 2.000.000" in turn.replies[0]
-    assert turn.state.next_slot() == d.CONFIRMED and turn.state.outcome is None
+    assert requested_slot(turn.state) == d.CONFIRMED and turn.state.outcome is None
 
 
 def test_bank_name_corrected_at_confirmation():
@@ -376,7 +377,7 @@ def test_bank_name_corrected_at_confirmation():
 @pytest.mark.parametrize(("text", "reply"), [("tidak", DENIED), ("ada yang salah", DENIED), ("hmm", CONFIRM_HELP)])
 def test_no_or_unclear_answer_at_confirmation(text, reply):
     turn = answer(finished_idr_withdrawal(), text)
-    assert turn.replies == [reply] and turn.state.outcome is None and turn.state.next_slot() == d.CONFIRMED
+    assert turn.replies == [reply] and turn.state.outcome is None and requested_slot(turn.state) == d.CONFIRMED
     assert turn.state.failures == {}
 
 
@@ -396,7 +397,7 @@ def test_three_failed_tries_accept_the_raw_answer_unverified():
     assert turn.replies == [ACCEPTED_AS_IS]
     assert turn.state.values[d.AMOUNT] == "pokoknya banyak sekali" and status(turn.state, d.AMOUNT) == "unverified"
     assert turn.state.checks[d.AMOUNT]["note"] and turn.state.failures == {}
-    assert turn.state.next_slot() == d.TIME
+    assert requested_slot(turn.state) == d.TIME
 
 
 def test_three_invalid_addresses_keep_the_validation_reason():
@@ -416,7 +417,7 @@ def test_required_detail_unknown_three_times_is_accepted_as_unknown():
     turn = answer(state, "tidak ingat")
     assert turn.replies == [ACCEPTED_UNKNOWN]
     assert turn.state.values[d.AMOUNT] == "" and status(turn.state, d.AMOUNT) == "unknown"
-    assert turn.state.next_slot() == d.TIME
+    assert requested_slot(turn.state) == d.TIME
 
 
 def test_optional_detail_unknown_at_once():
@@ -446,7 +447,7 @@ def test_bank_known_but_digits_unknown_does_not_loop_forever():
         turn = answer(state, "tidak tahu")
         assert turn.replies
         state = turn.state
-    assert status(state, d.BANK_ACCOUNT) == "unknown" and state.next_slot() == d.CONFIRMED
+    assert status(state, d.BANK_ACCOUNT) == "unknown" and requested_slot(state) == d.CONFIRMED
 
 
 def test_full_account_number_keeps_last4_and_says_so():
@@ -487,7 +488,7 @@ def test_another_detail_instead_of_the_asked_one_is_kept_without_a_failure():
     state = started("withdrawal", "penarikan rupiah saya gagal")
     turn = answer(state, "kemarin jam 10")
     assert turn.replies == [] and turn.state.failures == {} and turn.state.values[d.TIME] == "2026-11-25 10:00 WIB"
-    assert turn.state.next_slot() == d.AMOUNT
+    assert requested_slot(turn.state) == d.AMOUNT
 
 
 def test_not_understood_only_when_nothing_answered():
@@ -526,7 +527,7 @@ def test_handle_message_never_raises_and_keeps_the_state_consistent(problem, ass
     if asset:
         state.set(d.ASSET, asset, asset, "valid")
     for text in texts:
-        requested = state.next_slot()
+        requested = requested_slot(state)
         if requested is None:
             break
         before = json.dumps(state.to_slots(), sort_keys=True)
@@ -537,7 +538,7 @@ def test_handle_message_never_raises_and_keeps_the_state_consistent(problem, ass
         assert all(0 < n < MAX_TRIES for n in state.failures.values())
         assert all(slot in state.checks for slot in d.DETAIL_SLOTS if state.values.get(slot) is not None)
         assert "abandon" not in json.dumps(state.to_slots())
-        question(state.next_slot() or d.CONFIRMED, state)
+        question(requested_slot(state) or d.CONFIRMED, state)
     draft = build_draft(state, conversation())   # whatever was collected, the agent gets a valid ticket
     assert draft.category == state.category() and "abandon" not in json.dumps([x.value for x in draft.details])
 
@@ -548,7 +549,7 @@ def test_handle_message_never_raises_and_keeps_the_state_consistent(problem, ass
 def test_handle_message_handles_very_long_text(piece, length):
     state = started("hacked_account")
     text = (piece * (length // len(piece) + 1))[:length]
-    turn = handle_message(state, text, NOW, state.next_slot())
+    turn = handle_message(state, text, NOW, requested_slot(state))
     assert len(turn.state.values.get(d.DESCRIPTION) or "") <= 1000
 
 
@@ -714,7 +715,7 @@ def test_unverified_problem_files_as_other_and_the_draft_builds():
     for text in ("hmm", "entah", "pokoknya masalah"):
         state = answer(state, text).state
     assert status(state, d.PROBLEM) == "unverified" and state.values[d.PROBLEM] == "pokoknya masalah"
-    assert state.category() == "other" and state.next_slot() == d.DESCRIPTION
+    assert state.category() == "other" and requested_slot(state) == d.DESCRIPTION
     state = answer(state, "saldo saya tidak sesuai dengan riwayat").state
     draft = build_draft(state, conversation())
     assert draft.category == "other" and draft.priority == "normal"
@@ -740,3 +741,15 @@ def test_customer_name_comes_from_the_latest_channel_metadata():
               {"event": "user", "metadata": {"first_name": "  Siti   Aminah "}}, {"event": "user", "metadata": {}}]
     assert customer_name(events) == "Siti Aminah"
     assert customer_name([{"event": "user", "metadata": {"customer_name": 5}}]) is None
+
+
+def test_full_account_number_masked_at_entry_keeps_last4_and_says_so():
+    from nlu.personal_data import mask_personal_data
+    state = started("withdrawal", "penarikan rupiah saya gagal")
+    for text in ("1,5 jt", "kemarin jam 10", "tidak tahu"):
+        state = answer(state, text).state
+    text, kinds = mask_personal_data("rekening BCA saya 1234567890 a.n. Budi")
+    assert kinds == ["bank_account"] and "1234567890" not in text
+    turn = answer(state, text)
+    assert turn.replies == [FULL_ACCOUNT] and turn.state.values[d.BANK_ACCOUNT] == "BCA ••••7890"
+    assert "******" not in json.dumps(turn.state.to_slots())   # the masked run is not stored either

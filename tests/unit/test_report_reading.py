@@ -406,3 +406,44 @@ def test_read_details_never_raises(text, context):
 def test_read_details_handles_very_long_text(piece, length, context):
     piece += " "
     _check_result(*read_details((piece * (length // len(piece) + 1))[:length], context, NOW))
+
+
+# --- Input masked at entry (nlu.personal_data, as every channel does before the form reads it) ----------
+
+def masked(text: str) -> str:
+    from nlu.personal_data import mask_personal_data
+    return mask_personal_data(text)[0]
+
+
+def test_masked_full_account_keeps_bank_and_last4_and_says_a_full_number_was_given():
+    assert masked("bca 1234567890") == "bca ******7890"
+    found, _, pending = read(masked("bca 1234567890"), requested=d.BANK_ACCOUNT, problem="withdrawal", asset="IDR")
+    assert found[d.BANK_ACCOUNT].value == "BCA ••••7890" and "4 digit terakhir" in found[d.BANK_ACCOUNT].note
+    assert pending == (None, None)
+    found, _, _ = read(masked("rek mandiri 123-456-789-0123 a.n. Budi, hp 081234567890"),
+                       requested=d.BANK_ACCOUNT, problem="withdrawal", asset="IDR")
+    assert found[d.BANK_ACCOUNT].value == "MANDIRI ••••0123"
+
+
+def test_masked_account_without_a_bank_waits_for_the_bank():
+    found, _, pending = read(masked("1234567890"), requested=d.BANK_ACCOUNT, problem="withdrawal", asset="IDR")
+    assert d.BANK_ACCOUNT not in found and pending == (None, "7890")
+
+
+def test_masked_bare_number_given_as_a_reference_is_kept_with_its_last4_unverified():
+    found, _, _ = read(masked("1234567890123"), requested=d.TXID, problem="withdrawal", asset="IDR")
+    assert found[d.TXID].value == "*********0123" and found[d.TXID].status == "unverified"
+    assert "4 digit terakhir" in found[d.TXID].note
+    found, _, _ = read(masked("ref 1234567890123"), requested=d.TXID, problem="withdrawal", asset="IDR")
+    assert found[d.TXID].value == "1234567890123" and found[d.TXID].status == "valid"   # named: never masked
+    found, _, _ = read(masked("BCA 1234567890"), requested=d.TXID, problem="withdrawal", asset="IDR")
+    assert d.TXID not in found and found[d.BANK_ACCOUNT].value == "BCA ••••7890"          # the account, not a ref
+
+
+def test_masking_leaves_every_other_detail_readable():
+    text = f"wd 100 USDT TRC20 ke {TRON} gagal kemarin jam 10, txid {HEX64}, hp saya 081234567890"
+    assert masked(text) == text.replace("081234567890", "0812****7890")
+    found, _, _ = read(masked(text), problem="withdrawal")
+    assert (found[d.AMOUNT].value, found[d.NETWORK].value, found[d.ADDRESS].value, found[d.TXID].value) == (
+        "100 USDT", "TRC20", TRON, HEX64)
+    assert found[d.TIME].value == "2026-11-25 10:00 WIB"

@@ -18,11 +18,12 @@ from bot.channels import TelegramInput
 from bot.channels.common import MAX_BODY_BYTES, NON_TEXT_REPLY, RequestError
 from bot.channels.telegram import POLLING, WEBHOOK, TelegramSettings, resolve_mode, secret_matches
 from bot.channels.telegram_buttons import MAX_CALLBACK_BYTES, ButtonStore, fits_callback_data, token_for
-from bot.channels.telegram_format import MAX_MESSAGE_UTF16, html_parts, to_html, utf16_len
+from bot.channels.telegram_format import MAX_MESSAGE_UTF16, html_parts, to_html
 from bot.channels.telegram_output import TelegramOutput, make_bot, plain_text, typing
 from bot.channels.telegram_runtime import GREET_PAYLOAD, TelegramRuntime
 from bot.channels.telegram_updates import (CALLBACK, IGNORED, NON_TEXT, START, TEXT, chat_of, is_start_command,
                                            parse_update, parse_webhook_body, sender_for)
+from bot.text_limits import utf16_length
 from nlu.payloads import button_payload
 from tests.channels import telegram_builders as build
 from tests.channels.fake_telegram import FakeBotAPI, visible_length
@@ -97,7 +98,7 @@ def test_6000_character_answer_is_split_under_the_limit():
     assert len(text) > 6000
     parts = html_parts(text)
     assert len(parts) == 2
-    assert all(utf16_len(p) <= MAX_MESSAGE_UTF16 and telegram_html_problems(p) == [] for p in parts)
+    assert all(utf16_length(p) <= MAX_MESSAGE_UTF16 and telegram_html_problems(p) == [] for p in parts)
     assert parts[0].startswith("<b>Panduan penarikan</b>")
     assert _words(" ".join(plain_text(p) for p in parts)) == _words(text.replace("**", ""))
 
@@ -106,7 +107,7 @@ def test_length_is_counted_after_escaping():
     text = "&" * 4000                      # 4000 characters, 20000 after escaping
     parts = html_parts(text)
     assert len(parts) >= 5
-    assert all(utf16_len(p) <= MAX_MESSAGE_UTF16 for p in parts)
+    assert all(utf16_length(p) <= MAX_MESSAGE_UTF16 for p in parts)
     assert "".join(html.unescape(p) for p in parts) == text
     assert all(not p.endswith(("&", "&a", "&am", "&amp")) or p.endswith("&amp;") for p in parts)
 
@@ -114,7 +115,7 @@ def test_length_is_counted_after_escaping():
 def test_emoji_count_double():
     text = "😀" * 3000                     # 3000 characters, 6000 UTF-16 units
     parts = html_parts(text)
-    assert len(parts) == 2 and all(utf16_len(p) <= MAX_MESSAGE_UTF16 for p in parts)
+    assert len(parts) == 2 and all(utf16_length(p) <= MAX_MESSAGE_UTF16 for p in parts)
     assert "".join(parts) == text
 
 
@@ -122,7 +123,7 @@ def test_emoji_count_double():
        st.integers(min_value=20, max_value=120))
 def test_parts_never_exceed_the_limit_and_keep_every_word(text, limit):
     parts = html_parts(text, limit)
-    assert all(utf16_len(p) <= limit and telegram_html_problems(p) == [] for p in parts)
+    assert all(utf16_length(p) <= limit and telegram_html_problems(p) == [] for p in parts)
     rebuilt = " ".join(html.unescape(re.sub(r"</?b>", "", p)) for p in parts)
     assert "".join(rebuilt.replace("*", "").split()) == "".join(text.replace("*", "").split())
 

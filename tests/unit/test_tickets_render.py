@@ -5,9 +5,10 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.text_limits import utf16_length
 from bot.tickets import WIB, Detail, Ticket, TranscriptLine
 from bot.tickets.outbox import Delivery
-from bot.tickets.render import (TELEGRAM_LIMIT, telegram_html, telegram_length, ticket_dict, ticket_table,
+from bot.tickets.render import (TELEGRAM_LIMIT, telegram_html, ticket_dict, ticket_table,
                                 ticket_text)
 from tests.tickets.drafts import MOMENT, make_draft
 from tests.tickets.fakes import telegram_html_problems
@@ -56,7 +57,7 @@ def test_long_transcript_is_cut_to_4096_keeping_the_newest_lines():
     lines = tuple(TranscriptLine(MOMENT + timedelta(seconds=i), "customer" if i % 2 else "assistant",
                                  f"pesan nomor {i} " + "<&> " * 120) for i in range(200))
     text = telegram_html(make_ticket(transcript=lines))
-    assert telegram_length(text) <= TELEGRAM_LIMIT
+    assert utf16_length(text) <= TELEGRAM_LIMIT
     assert telegram_html_problems(text) == []
     assert "pesan nomor 199" in text and "pesan nomor 0 " not in text
     assert "pesan sebelumnya tidak ditampilkan" in text
@@ -68,14 +69,14 @@ def test_long_transcript_is_cut_to_4096_keeping_the_newest_lines():
 def test_emoji_are_counted_as_telegram_counts_them():
     lines = tuple(TranscriptLine(MOMENT, "customer", "😡" * 600) for _ in range(20))
     text = telegram_html(make_ticket(transcript=lines))
-    assert len(text) < telegram_length(text) <= TELEGRAM_LIMIT  # each emoji is two UTF-16 units
+    assert len(text) < utf16_length(text) <= TELEGRAM_LIMIT  # each emoji is two UTF-16 units
     assert telegram_html_problems(text) == []
 
 
 def test_absurdly_many_details_still_give_a_valid_message():
     details = tuple(Detail(f"d{i}", f"Rincian {i}", "x" * 400, "valid", "<catatan>" * 30) for i in range(80))
     text = telegram_html(make_ticket(details=details))
-    assert telegram_length(text) <= TELEGRAM_LIMIT
+    assert utf16_length(text) <= TELEGRAM_LIMIT
     assert telegram_html_problems(text) == []
     assert "… (dipotong)" in text and "show CS-20261122-0042" in text
 

@@ -2,8 +2,6 @@
 address check at the end of nlu.addresses (``solana_address_ok``, ``validate_address_for_network``)."""
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,25 +10,14 @@ from nlu.addresses import FAMILY_NAMES, NETWORK_FAMILIES, eip55_checksum, solana
     validate_address_for_network
 from nlu.transactions import (BankAccount, bank_reference_candidates, check_txid, find_bank_account,
                               txid_attempts, txid_candidates)
+from tests.unit.personal_data_samples import base58 as base58_encode
+from tests.unit.personal_data_samples import base58check as base58check_encode
 
-ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 HEX64 = "3a1f" * 16
 TRON_USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 EVM_CHECKSUMMED = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 BTC_SEGWIT = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
 BTC_LEGACY = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
-
-
-def base58_encode(raw: bytes) -> str:
-    number, out = int.from_bytes(raw, "big"), ""
-    while number:
-        number, rest = divmod(number, 58)
-        out = ALPHABET[rest] + out
-    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
-
-
-def base58check_encode(payload: bytes) -> str:
-    return base58_encode(payload + hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4])
 
 
 # --- TXIDs -----------------------------------------------------------------------------------------
