@@ -37,7 +37,7 @@ from bot.servers import BIN, AssistantServers, ServerConfig, child_env, http_ok 
 
 VANILLA_DIR = ROOT / "var" / "bench" / "vanilla"
 RESULTS = ROOT / "bench" / "results"
-EVAL_TSV = ROOT / "tests" / "data" / "eval.tsv"
+DEV_TSV = ROOT / "tests" / "data" / "dev.tsv"   # conversations are built from the dev split only
 TURNS = 6                      # messages per conversation (see conversation_scripts)
 REQUEST_TIMEOUT_S = 60.0
 
@@ -174,7 +174,7 @@ def conversation_scripts(lines: Sequence[EvalLine], turns: int = TURNS) -> List[
 
 def load_scripts(turns: int = TURNS) -> List[List[str]]:
     """:func:`conversation_scripts` of tests/data/dev.tsv."""
-    return conversation_scripts(load_eval_lines(EVAL_TSV), turns)
+    return conversation_scripts(load_eval_lines(DEV_TSV), turns)
 
 
 def _summary(latencies: List[float], elapsed: float, error_kinds: Dict[str, int], served_by: Dict[str, int]) -> Dict:

@@ -34,6 +34,15 @@ DEFAULT_PORT = 16480
 MAX_REPLICAS = 8
 
 
+def tensorflow_threads(processes: int, cores: Optional[int] = None) -> Dict[str, str]:
+    """TensorFlow's thread settings (read by Rasa at start) giving each of ``processes`` Rasa processes its
+    share of the cores: by default each would start one thread per core, and replicas sharing a machine then
+    fight over every core. A value already in the environment (the operator's) is kept."""
+    share = max(1, (cores or os.cpu_count() or 1) // max(1, processes))
+    wanted = {"TF_INTRA_OP_PARALLELISM_THREADS": str(share), "TF_INTER_OP_PARALLELISM_THREADS": "1"}
+    return {name: value for name, value in wanted.items() if not os.environ.get(name)}
+
+
 @dataclass
 class ClusterSettings:
     """What to run: how many replicas, where, on which shared stores."""
@@ -115,6 +124,7 @@ class Cluster:
         # other replica is still recognised; a per-replica SQLite file would not see it.
         config.extra_env.update({"CHANNEL_STATE_DB": "" if database_url else str(folder / "channels.db"),
                                  "REDIS_URL": redis_url, "RASA_WORKERS": str(config.workers)})
+        config.extra_env.update(tensorflow_threads(settings.replicas * max(1, settings.workers)))
         config.extra_env.update(settings.extra_env)
         return config
 

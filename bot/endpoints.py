@@ -36,14 +36,16 @@ DEFAULT_QUEUE = "rasa_production_events"
 LOCK_STORE_CLASS = "bot.lock_store.FallbackRedisLockStore"
 LOCK_KEY_PREFIX = "kriptocs"
 SQL_BROKER_CLASS = "bot.analytics.broker.SQLEventBroker"   # Rasa's SQL event broker, pooled engine
+TRACKER_STORE_CLASS = "bot.tracker_cache.CachingSQLTrackerStore"   # Rasa's SQL tracker store, reads cached
 
 
 def sql_tracker_store(database_url: str) -> Dict[str, Any]:
-    """Rasa's SQL tracker store on the PostgreSQL database of ``database_url``."""
+    """Rasa's SQL tracker store (:data:`TRACKER_STORE_CLASS`, configured as Rasa's ``SQL`` type is) on the
+    PostgreSQL database of ``database_url``."""
     url = make_url(normalise_url(database_url))
     if url.get_backend_name() != "postgresql":
         raise ValueError(f"DATABASE_URL must be a postgresql:// URL; got {url.render_as_string()}")
-    store: Dict[str, Any] = {"type": "SQL", "dialect": "postgresql", "url": url.host or "localhost",
+    store: Dict[str, Any] = {"type": TRACKER_STORE_CLASS, "dialect": "postgresql", "url": url.host or "localhost",
                              "port": url.port or 5432, "db": url.database or "postgres"}
     if url.username:
         store["username"] = url.username
@@ -56,8 +58,8 @@ def sql_tracker_store(database_url: str) -> Dict[str, Any]:
 
 
 def sqlite_tracker_store(path: Path) -> Dict[str, Any]:
-    """Rasa's SQL tracker store in a SQLite file (the embedded default)."""
-    return {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+    """Rasa's SQL tracker store (:data:`TRACKER_STORE_CLASS`) in a SQLite file (the embedded default)."""
+    return {"type": TRACKER_STORE_CLASS, "dialect": "sqlite", "db": str(path)}
 
 
 def redis_lock_store(redis_url: str) -> Dict[str, Any]:

@@ -63,7 +63,7 @@ def decide(service: HandoffService, sender_id: str, text: str, secrets: Sequence
            now: Optional[datetime] = None, message_key: Optional[str] = None) -> GateDecision:
     """What to do with one customer message (database work; no channel I/O)."""
     now = now or utc_now()
-    handoff = service.store.active_for(sender_id)
+    handoff, survey = service.store.waiting_for(sender_id)
     if handoff is not None:
         return _during_handoff(service, handoff, text, secrets, now, message_key)
     answer = parse_payload(text)
@@ -72,7 +72,6 @@ def decide(service: HandoffService, sender_id: str, text: str, secrets: Sequence
     if looks_like_survey_payload(text):
         logger.warning("handoff gate: ignored a malformed survey payload from %s", sender_id)
         return GateDecision(True)
-    survey = service.store.survey_for(sender_id)
     if survey is None:
         return TO_BOT
     return _survey_reply(service, survey, text, secrets, now)

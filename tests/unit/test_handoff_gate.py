@@ -8,7 +8,7 @@ import pytest
 
 from bot.handoff.gate import HandoffGate, decide, wants_bot_back
 from bot.handoff.survey import rating_payload, skip_payload
-from tests.handoff.fixtures import RINA, Desk, sqlite_desk  # noqa: F401 (fixture)
+from tests.handoff.fixtures import RINA, Desk, make_desk, sqlite_desk  # noqa: F401 (fixture)
 from tests.tickets.fixtures import sqlite_store, sqlite_url  # noqa: F401
 
 LEAVING = ["kembali ke bot", "Kembali ke bot aja", "balik ke bot dong", "mau balik ke asisten", "batal",
@@ -171,3 +171,15 @@ def test_a_question_after_the_rating_is_not_taken_as_the_comment(sqlite_desk: De
     assert not decide(desk.service, desk.customer_id, question, [], desk.at(12)).handled
     handoff = desk.store.get(desk.ticket_id)
     assert handoff.comment is None and handoff.survey == "done" and handoff.rating == 5
+
+
+def test_one_query_finds_the_open_handoff_and_the_waiting_survey_as_the_two_lookups_do(sqlite_desk: Desk):
+    store, customer = sqlite_desk.store, sqlite_desk.customer_id
+    views = []
+    for step in (lambda: None, lambda: closed(sqlite_desk),
+                 lambda: make_desk(sqlite_desk.service.tickets, customer)):   # a new ticket; the survey waits
+        step()
+        views.append((store.waiting_for(customer), (store.active_for(customer), store.survey_for(customer))))
+    assert [mine == theirs for mine, theirs in views] == [True, True, True]
+    assert [tuple(h is not None for h in mine) for mine, _ in views] == [(True, False), (False, True), (True, True)]
+    assert store.waiting_for("nobody") == (None, None)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.endpoints import (effective_workers, endpoints, pika_event_broker, redis_lock_store, requested_workers,
-                           sql_tracker_store)
+from bot.endpoints import (TRACKER_STORE_CLASS, effective_workers, endpoints, pika_event_broker, redis_lock_store,
+                           requested_workers, sql_tracker_store)
 from bot.servers import ServerConfig, write_endpoints
 from bot.tracker_db import ensure_sender_index, has_sender_index
 from tests.tickets.fixtures import postgres_server_url, postgres_url  # noqa: F401
@@ -20,11 +20,11 @@ PG = "postgresql://kripto:p%40ss%3Aw0rd@db.internal:6543/kripto?sslmode=require"
 def test_without_settings_the_embedded_default_is_kept(tmp_path: Path):
     config = endpoints("http://127.0.0.1:5055/webhook", tmp_path / "tracker.db")
     assert config == {"action_endpoint": {"url": "http://127.0.0.1:5055/webhook"},
-                      "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "tracker.db")}}
+                      "tracker_store": {"type": TRACKER_STORE_CLASS, "dialect": "sqlite", "db": str(tmp_path / "tracker.db")}}
 
 
 def test_database_url_becomes_rasas_postgresql_tracker_store():
-    assert sql_tracker_store(PG) == {"type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": 6543,
+    assert sql_tracker_store(PG) == {"type": TRACKER_STORE_CLASS, "dialect": "postgresql", "url": "db.internal", "port": 6543,
                                      "db": "kripto", "username": "kripto", "password": "p@ss:w0rd",
                                      "query": {"sslmode": "require"}}
     assert sql_tracker_store("postgres://postgres@127.0.0.1/kripto")["port"] == 5432   # Heroku-style scheme
@@ -96,7 +96,7 @@ def test_rasa_reads_the_written_endpoints_and_allows_two_workers_only_with_redis
     path = write_endpoints(production)
     assert path.stat().st_mode & 0o777 == 0o600
     read = AvailableEndpoints.read_endpoints(str(path))
-    assert read.tracker_store.type == "SQL" and read.tracker_store.kwargs["dialect"] == "postgresql"
+    assert read.tracker_store.type == TRACKER_STORE_CLASS and read.tracker_store.kwargs["dialect"] == "postgresql"
     assert read.event_broker.type == "pika"
     lock_store = LockStore.create(read.lock_store)
     assert isinstance(lock_store, FallbackRedisLockStore) and isinstance(lock_store, RedisLockStore)
