@@ -36,7 +36,10 @@ from bot.tickets.database import create_engine_for
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CACHED_CONVERSATIONS = 5000
+# Conversations kept per process, least recently used dropped first. A 6-turn conversation's rows are about
+# 17 kB of JSON (40 events, measured), so this keeps the cache near 40 MB; set ``cached_conversations`` in the
+# tracker store's endpoint configuration to change it. Only a conversation's next message benefits from it.
+DEFAULT_CACHED_CONVERSATIONS = 2000
 
 
 @dataclass(frozen=True)

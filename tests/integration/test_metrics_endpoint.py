@@ -120,8 +120,10 @@ def test_counters_are_exact_across_two_workers(metrics_servers: AssistantServers
     assert get(after, "kriptocs_health_status", part="rasa", status="ok") == 1
 
 
-def test_a_waiting_handoff_shows_in_the_gauges_and_its_transitions_are_counted(metrics_servers: AssistantServers):
+def test_a_waiting_handoff_shows_in_the_gauges_and_its_transitions_are_counted(metrics_servers: AssistantServers,
+                                                                             monkeypatch):
     servers = metrics_servers
+    monkeypatch.setenv("AGENT_HOURS", "00-24")   # as the servers run: the ticket's due times come from this process
     before = scrape(servers)
     customer = f"metrics-{uuid.uuid4().hex[:8]}"
     opened = datetime.now(timezone.utc) - timedelta(hours=2)
