@@ -79,17 +79,10 @@ class HandoffStore:
             row = connection.execute(sa.select(handoffs).where(handoffs.c.ticket_id == ticket_id)).mappings().first()
         return handoff_from_row(row) if row else None
 
-    def active_for(self, customer_id: str) -> Optional[Handoff]:
-        """The customer's conversation held by (or waiting for) an agent, if any (the newest)."""
-        return self._newest(customer_id, handoffs.c.state.in_(ACTIVE_STATES))
-
-    def survey_for(self, customer_id: str) -> Optional[Handoff]:
-        """The customer's newest handoff with a CSAT survey waiting for a rating or a comment."""
-        return self._newest(customer_id, handoffs.c.survey.in_((SURVEY_ASKED, SURVEY_COMMENT)))
-
     def waiting_for(self, customer_id: str) -> Tuple[Optional[Handoff], Optional[Handoff]]:
-        """:meth:`active_for` and :meth:`survey_for` in one query (the gate asks both for every message; most
-        customers have neither)."""
+        """The customer's newest handoff held by (or waiting for) an agent, and their newest handoff with a CSAT
+        survey waiting for a rating or a comment; one query (the gate asks for every message; most customers
+        have neither)."""
         active = survey = None
         with self.database.reader.connect() as connection:
             rows = connection.execute(
@@ -103,13 +96,6 @@ class HandoffStore:
             if survey is None and row["survey"] in (SURVEY_ASKED, SURVEY_COMMENT):
                 survey = handoff_from_row(row)
         return active, survey
-
-    def _newest(self, customer_id: str, condition: Any) -> Optional[Handoff]:
-        with self.database.reader.connect() as connection:
-            row = connection.execute(
-                sa.select(handoffs).where(handoffs.c.customer_id == customer_id, condition)
-                .order_by(handoffs.c.created_at.desc()).limit(1)).mappings().first()
-        return handoff_from_row(row) if row else None
 
     def in_states(self, states: Sequence[str]) -> List[Handoff]:
         """Handoffs in any of ``states``, oldest first."""

@@ -17,7 +17,7 @@ from tests.tickets.fixtures import (database_url, postgres_server_url, postgres_
 def test_a_new_ticket_waits_for_an_agent(desk: Desk):
     handoff = desk.store.get(desk.ticket_id)
     assert handoff.state == "waiting" and handoff.agent is None and handoff.active
-    assert desk.store.active_for(desk.customer_id).ticket_id == desk.ticket_id
+    assert desk.store.waiting_for(desk.customer_id)[0].ticket_id == desk.ticket_id
     assert desk.thread() == []
 
 
@@ -101,7 +101,7 @@ def test_close_resolves_sends_the_survey_once_and_closes_the_ticket(desk: Desk):
     assert [payload for _, payload in survey.buttons] == [rating_payload(desk.ticket_id, r) for r in (5, 4, 3, 2, 1)]
     assert desk.service.close(desk.ticket_id, RINA, desk.at(80)).code == CLOSED  # never twice
     assert sum(1 for m in desk.thread() if m.buttons and "Seberapa puas" in m.text) == 1
-    assert not desk.store.get(desk.ticket_id).active and desk.store.active_for(desk.customer_id) is None
+    assert not desk.store.get(desk.ticket_id).active and desk.store.waiting_for(desk.customer_id)[0] is None
 
 
 def test_only_the_holder_closes_a_claimed_ticket_and_the_cli_may_close_any(desk: Desk):
