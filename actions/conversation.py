@@ -5,6 +5,9 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from rasa_sdk import Tracker
 
+from nlu.entities import RULE_EXTRACTOR, Entity
+from nlu.input_checks import INPUT_KIND_KEY, InputKind, classify_input
+
 
 def latest_user_event(tracker: Tracker) -> Optional[Dict[str, Any]]:
     """The customer's last ``user`` event, if any."""
@@ -17,6 +20,26 @@ def latest_user_text(tracker: Tracker) -> str:
     if event is not None:
         return event.get("text") or ""
     return tracker.latest_message.get("text") or ""
+
+
+def latest_input_kind(tracker: Tracker) -> InputKind:
+    """What kind of text the last message is, as the NLU pipeline classified it; a message that skipped the
+    pipeline (a button payload) is classified here."""
+    parse_data = (latest_user_event(tracker) or {}).get("parse_data") or {}
+    recorded = parse_data.get(INPUT_KIND_KEY)
+    if recorded in InputKind._value2member_map_:
+        return InputKind(recorded)
+    return classify_input(latest_user_text(tracker))
+
+
+def latest_rule_entities(tracker: Tracker) -> Optional[List[Entity]]:
+    """The entities the pipeline's rule extractor found in the last message's text (spans index
+    :func:`latest_user_text`); None when the message did not go through the pipeline."""
+    parse_data = (latest_user_event(tracker) or {}).get("parse_data") or {}
+    if INPUT_KIND_KEY not in parse_data:
+        return None
+    return [Entity.from_dict(item) for item in parse_data.get("entities") or []
+            if item.get("extractor") == RULE_EXTRACTOR]
 
 
 def previous_user_text(tracker: Tracker) -> str:

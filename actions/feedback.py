@@ -7,9 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import copy
 from actions.conversation import latest_intent, previous_bot_action, previous_user_text
 from actions.report_form import start_report
+from bot import wording
 
 # The kind of problem a customer most likely has when an article did not help.
 ARTICLE_PROBLEMS = {
@@ -34,11 +34,11 @@ class ActionHandleFeedback(Action):
         affirmed = latest_intent(tracker) == "affirm"
         article_id = tracker.get_slot("kb_article")
         if previous_bot_action(tracker) not in ANSWERING_ACTIONS or not article_id:
-            dispatcher.utter_message(text=copy.ACK_YES if affirmed else copy.ACK_NO)
+            dispatcher.utter_message(text=wording.ACK_YES if affirmed else wording.ACK_NO)
             return []
         if affirmed:
-            dispatcher.utter_message(text=copy.GLAD)
+            dispatcher.utter_message(text=wording.GLAD)
             return [SlotSet("kb_helpful", True)]
-        dispatcher.utter_message(text=copy.NOT_HELPFUL_REPORT)
+        dispatcher.utter_message(text=wording.NOT_HELPFUL_REPORT)
         problem = ARTICLE_PROBLEMS.get(article_id, "other")
         return [SlotSet("kb_helpful", False)] + start_report(problem, previous_user_text(tracker))

@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import copy
 from actions.conversation import customer_name
+from bot import wording
 
 
 class ActionGreet(Action):
@@ -24,5 +24,5 @@ class ActionGreet(Action):
         if not name:
             dispatcher.utter_message(response="utter_greet")
             return []
-        dispatcher.utter_message(text=random.choice(copy.GREETINGS_BY_NAME).format(name=name))
+        dispatcher.utter_message(text=random.choice(wording.GREETINGS_BY_NAME).format(name=name))
         return [SlotSet("customer_name", name)]

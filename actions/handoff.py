@@ -11,20 +11,27 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.tickets import (OutboxWorker, Ticket, TicketStore, TranscriptLine, declared_notifier_names,
-                         load_notifiers, open_store, within_operating_hours)
+from actions.conversation import customer_name, latest_user_event
+from actions.reporting import details as d
+from actions.reporting.state import BOOKKEEPING_SLOTS, ReportState
+from actions.reporting.ticket_draft import Conversation, build_draft
+from bot import wording
 from bot.desks.config import declared_desk_names, load_desks
-from bot.incidents.hook import observe_report
 from bot.handoff.service import HandoffService, when_text
 from bot.handoff.store import HandoffStore
+from bot.incidents.hook import observe_report
+from bot.tickets import (
+    OutboxWorker,
+    Ticket,
+    TicketStore,
+    TranscriptLine,
+    declared_notifier_names,
+    load_notifiers,
+    open_store,
+    within_operating_hours,
+)
 from nlu.secrets import redact
 from nlu.sentiment import detect_mood
-
-from actions import copy
-from actions.conversation import customer_name, latest_user_event
-from actions.reporting.state import BOOKKEEPING_SLOTS, ReportState
-from actions.reporting import details as d
-from actions.reporting.ticket_draft import Conversation, build_draft
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +100,8 @@ def expectation(ticket: Ticket, now: datetime) -> str:
     """An honest promise: when an agent replies, and what happens outside operating hours."""
     due = when_text(ticket.sla_due_at, now)
     if within_operating_hours(now):
-        return copy.TICKET_IN_HOURS.format(due=due)
-    return copy.TICKET_OUT_OF_HOURS.format(hours=copy.agent_hours_text(), due=due)
+        return wording.TICKET_IN_HOURS.format(due=due)
+    return wording.TICKET_OUT_OF_HOURS.format(hours=wording.agent_hours_text(), due=due)
 
 
 def reset_report_events() -> List[EventType]:
@@ -112,7 +119,7 @@ class ActionFinishReport(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         state = ReportState.from_slots(tracker.slots)
         if state.outcome != "confirmed":
-            dispatcher.utter_message(text=copy.REPORT_CANCELLED)
+            dispatcher.utter_message(text=wording.REPORT_CANCELLED)
             return reset_report_events()
         draft = build_draft(state, conversation_facts(tracker))
         store, worker = ticket_store(), outbox_worker()
@@ -121,8 +128,8 @@ class ActionFinishReport(Action):
         worker.wake()
         await observe_report(ticket)   # its bank/network/coin counts towards spike detection
         now = datetime.now(timezone.utc)
-        dispatcher.utter_message(text=copy.TICKET_CREATED.format(ticket_id=ticket.id))
+        dispatcher.utter_message(text=wording.TICKET_CREATED.format(ticket_id=ticket.id))
         dispatcher.utter_message(text=expectation(ticket, now))
         if state.problem == "hacked_account":
-            dispatcher.utter_message(text=copy.TICKET_HACKED_ADVICE)
+            dispatcher.utter_message(text=wording.TICKET_HACKED_ADVICE)
         return reset_report_events() + [SlotSet("handoff_ticket", ticket.id)]

@@ -8,13 +8,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from nlu.sentiment import detect_mood
-
-from actions import copy
 from actions.conversation import latest_user_text
 from actions.handoff import ticket_store
 from actions.report_form import start_report
 from actions.reporting.reading import read_problem
+from bot import wording
+from nlu.sentiment import detect_mood
 
 
 def ticket_still_open(ticket_id: str) -> bool:
@@ -34,10 +33,10 @@ class ActionRequestHuman(Action):
         text = latest_user_text(tracker)
         existing = tracker.get_slot("handoff_ticket")
         if existing and await asyncio.to_thread(ticket_still_open, existing):
-            dispatcher.utter_message(text=copy.HUMAN_EXISTING.format(ticket_id=existing))
+            dispatcher.utter_message(text=wording.HUMAN_EXISTING.format(ticket_id=existing))
             return []
-        empathy = copy.EMPATHY.get(detect_mood(text))
+        empathy = wording.EMPATHY.get(detect_mood(text))
         if empathy:
             dispatcher.utter_message(text=empathy)
-        dispatcher.utter_message(text=copy.HUMAN_INTRO.format(hours=copy.agent_hours_text()))
+        dispatcher.utter_message(text=wording.HUMAN_INTRO.format(hours=wording.agent_hours_text()))
         return start_report(read_problem(text))

@@ -14,17 +14,25 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.handoff.service import when_text
-from bot.tickets.sla import privacy_deadline
-from nlu.sentiment import detect_mood
-
-from actions import copy
 from actions.conversation import latest_intent, latest_user_text
 from actions.handoff import conversation_facts, expectation, notifier_names, outbox_worker, ticket_store
 from actions.kb_answer import answer_with_article
-from actions.privacy_ticket import (ACCESS, PRIVACY_ARTICLE, PrivacyKind, build_privacy_draft, customer_replies,
-                                    empathy, kind_for_intent, offer_buttons, offer_first)
+from actions.privacy_ticket import (
+    ACCESS,
+    PRIVACY_ARTICLE,
+    PrivacyKind,
+    build_privacy_draft,
+    customer_replies,
+    empathy,
+    kind_for_intent,
+    offer_buttons,
+    offer_first,
+)
 from actions.retrieval import retriever
+from bot import wording
+from bot.handoff.service import when_text
+from bot.tickets.sla import privacy_deadline
+from nlu.sentiment import detect_mood
 
 OFFER_SLOT = "privacy_offer"   # the intent of the request offered after a question, until answered
 
@@ -68,7 +76,7 @@ class ActionPrivacyRequest(Action):
         if intent == "affirm":
             offered = kind_for_intent(tracker.get_slot(OFFER_SLOT))
             if offered is None:
-                dispatcher.utter_message(text=copy.ACK_YES)
+                dispatcher.utter_message(text=wording.ACK_YES)
                 return []
             return await open_request(dispatcher, tracker, offered)
         kind = kind_for_intent(intent) or ACCESS   # only the two request intents reach here

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Dict, List, Optional, Tuple
 
+from actions.reporting.ticket_draft import Conversation, overall_mood
+from bot import wording
 from bot.tickets import Detail, TicketDraft
 from bot.tickets.render import format_wib
 from bot.tickets.sla import PRIVACY_PRIORITY, privacy_deadline
 from nlu.payloads import button_payload
 from nlu.questions import is_question
 from nlu.sentiment import Mood
-
-from actions import copy
-from actions.reporting.ticket_draft import Conversation, overall_mood
 
 CATEGORY = "privasi"
 PRIVACY_ARTICLE = "privasi-data"   # what we keep, for how long, the customer's rights
@@ -51,15 +50,15 @@ ACCESS = PrivacyKind(
     intent="request_data_access", name="akses", subcommand="export", label="Akses (salinan) data pribadi",
     task="kirim hasilnya hanya lewat kanal resmi yang sudah terverifikasi",
     deadline_note="3×24 jam sejak permintaan, UU PDP Pasal 32 ayat (2)",
-    received=copy.PRIVACY_ACCESS_RECEIVED, scope=copy.PRIVACY_ACCESS_SCOPE, when=copy.PRIVACY_ACCESS_WHEN,
-    offer=copy.PRIVACY_ACCESS_OFFER)
+    received=wording.PRIVACY_ACCESS_RECEIVED, scope=wording.PRIVACY_ACCESS_SCOPE, when=wording.PRIVACY_ACCESS_WHEN,
+    offer=wording.PRIVACY_ACCESS_OFFER)
 ERASURE = PrivacyKind(
     intent="request_data_erasure", name="hapus", subcommand="erase", label="Penghapusan data pribadi",
     task=("data KYC dan transaksi yang wajib disimpan (APU-PPT) tetap disimpan; beri tahu pelanggan apa yang "
           "dihapus dan apa yang disimpan"),
     deadline_note="target internal 3×24 jam sejak permintaan, sama dengan batas akses UU PDP",
-    received=copy.PRIVACY_ERASURE_RECEIVED, scope=copy.PRIVACY_ERASURE_SCOPE, when=copy.PRIVACY_ERASURE_WHEN,
-    offer=copy.PRIVACY_ERASURE_OFFER)
+    received=wording.PRIVACY_ERASURE_RECEIVED, scope=wording.PRIVACY_ERASURE_SCOPE, when=wording.PRIVACY_ERASURE_WHEN,
+    offer=wording.PRIVACY_ERASURE_OFFER)
 KINDS_BY_INTENT = {kind.intent: kind for kind in (ACCESS, ERASURE)}
 
 
@@ -76,15 +75,15 @@ def offer_first(text: str) -> bool:
 
 def offer_buttons() -> List[Dict[str, str]]:
     """"Ya, ajukan" (``/affirm``: the rule after the offer opens the request) and "Tidak sekarang" (``/deny``)."""
-    return [{"title": copy.BUTTON_PRIVACY_YES, "payload": button_payload("affirm")},
-            {"title": copy.BUTTON_PRIVACY_NO, "payload": button_payload("deny")}]
+    return [{"title": wording.BUTTON_PRIVACY_YES, "payload": button_payload("affirm")},
+            {"title": wording.BUTTON_PRIVACY_NO, "payload": button_payload("deny")}]
 
 
 def empathy(mood: Mood) -> Optional[str]:
     """A first line for a worried customer (e.g. one who fears a leak); None when calm."""
     if mood is Mood.URGENT:
-        return copy.EMPATHY[Mood.URGENT]
-    return copy.PRIVACY_EMPATHY if mood is Mood.UPSET else None
+        return wording.EMPATHY[Mood.URGENT]
+    return wording.PRIVACY_EMPATHY if mood is Mood.UPSET else None
 
 
 def privacy_command(kind: PrivacyKind, customer_id: str) -> str:
@@ -140,4 +139,4 @@ def customer_replies(kind: PrivacyKind, ticket_id: str, deadline: str, expectati
     """What the customer reads: the ticket and the identity check, what will happen, then when (the agent's
     first contact, the deadline) and that nobody asks for secrets in the chat."""
     return [kind.received.format(ticket_id=ticket_id), kind.scope,
-            f"{expectation} {kind.when.format(deadline=deadline)} {copy.PRIVACY_FOLLOW_UP}"]
+            f"{expectation} {kind.when.format(deadline=deadline)} {wording.PRIVACY_FOLLOW_UP}"]

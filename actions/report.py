@@ -8,19 +8,19 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.incidents.hook import notices_first
-from nlu.sentiment import Mood, detect_mood
-
-from actions import copy
 from actions.conversation import latest_entities, latest_intent, latest_user_text
 from actions.kb_answer import URGENT_ARTICLES, answer_retrieved, answer_with_article
 from actions.report_form import start_report
 from actions.reporting.reading import RUPIAH_WORDS
 from actions.retrieval import retriever, search
 from actions.routing import PROBLEM_ARTICLES_BY_INTENT, answers_another_topic
+from bot import wording
+from bot.incidents.hook import notices_first
+from nlu.sentiment import Mood, detect_mood
 
 REPORTED_PROBLEMS = {"report_deposit_problem": "deposit", "report_withdrawal_problem": "withdrawal"}
-_CRYPTO_WORDS = re.compile(r"\b(kripto|crypto|koin|coin|txid|hash|jaringan|network|wallet|dompet|konfirmasi|blockchain)\b")
+_CRYPTO_WORDS = re.compile(r"\b(kripto|crypto|koin|coin|txid|hash|jaringan|network|wallet|dompet|konfirmasi"
+                           r"|blockchain)\b")
 
 
 def asset_kind(tracker: Tracker) -> Optional[str]:
@@ -54,17 +54,18 @@ class ActionReportProblem(Action):
             # ("cara deposit rupiah", "salah pilih network"): answer it from this ranking, no report.
             await notices_first(dispatcher, tracker)
             return answer_retrieved(dispatcher, tracker, kb.articles[ranked[0].article_id], text,
-                                    copy.EMPATHY.get(mood))
+                                    wording.EMPATHY.get(mood))
         await notices_first(dispatcher, tracker)   # an ongoing outage explains it before the report starts
         intent = latest_intent(tracker) or "report_withdrawal_problem"
         idr_article, crypto_article = PROBLEM_ARTICLES_BY_INTENT.get(
             intent, PROBLEM_ARTICLES_BY_INTENT["report_withdrawal_problem"])
         problem = REPORTED_PROBLEMS.get(intent, "withdrawal")
-        if mood is Mood.URGENT and kb.is_confident(ranked) and ranked[0].article_id not in (idr_article, crypto_article):
+        if (mood is Mood.URGENT and kb.is_confident(ranked)
+                and ranked[0].article_id not in (idr_article, crypto_article)):
             # "akun dibobol, saldo hilang" reads like a missing deposit but is an account takeover.
             article_id = ranked[0].article_id
-            events = answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=copy.EMPATHY[mood],
-                                         follow_up=copy.REPORT_COLLECT, buttons=[])
+            events = answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=wording.EMPATHY[mood],
+                                         follow_up=wording.REPORT_COLLECT, buttons=[])
             return events + start_report(URGENT_ARTICLES.get(article_id, problem), text)
         kind = asset_kind(tracker)
         if kind is None:
@@ -72,7 +73,7 @@ class ActionReportProblem(Action):
             article_id = min((idr_article, crypto_article), key=lambda a: order.index(a) if a in order else 999)
         else:
             article_id = crypto_article if kind == "crypto" else idr_article
-        intro = copy.EMPATHY[mood] if mood is Mood.URGENT else copy.REPORT_EMPATHY
+        intro = wording.EMPATHY[mood] if mood is Mood.URGENT else wording.REPORT_EMPATHY
         events = answer_with_article(dispatcher, tracker, kb.articles[article_id], intro=intro,
-                                     follow_up=copy.REPORT_COLLECT, buttons=[])
+                                     follow_up=wording.REPORT_COLLECT, buttons=[])
         return events + start_report(problem, text)

@@ -14,22 +14,20 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.tickets import WIB
-
-from nlu.payloads import is_own_button_payload
-from nlu.questions import is_question
-from nlu.secrets import redact
-
-from actions import copy
-from actions.conversation import latest_intent, latest_user_event, latest_user_text
+from actions.buttons import article_text
+from actions.conversation import latest_intent, latest_rule_entities, latest_user_event, latest_user_text
 from actions.reporting import details as d
 from actions.reporting.asking import question
 from actions.reporting.flow import handle_message
 from actions.reporting.reading import MAX_TEXT
 from actions.reporting.state import PROCESSED, ReportState
-from actions.responses import article_text
 from actions.retrieval import retriever, search
-from actions.secrets import secret_warning
+from bot import wording
+from bot.tickets import WIB
+from bot.wording import secret_warning
+from nlu.payloads import is_own_button_payload
+from nlu.questions import is_question
+from nlu.secrets import redact
 
 FORM_NAME = "problem_report_form"
 
@@ -67,7 +65,8 @@ class ValidateProblemReportForm(FormValidationAction):
         text = latest_user_text(tracker)
         turn = handle_message(before, text, now_wib(),
                               requested=None if activation else tracker.get_slot("requested_slot"),
-                              activation=activation, intent=latest_intent(tracker))
+                              activation=activation, intent=latest_intent(tracker),
+                              entities=latest_rule_entities(tracker))
         if turn.not_understood and is_question(text) and await answer_side_question(dispatcher, text):
             return [SlotSet(PROCESSED, message_id or None)]   # a question, not a failed answer
         for text in secret_warning(turn.secret_kinds) if turn.secret_kinds else []:
@@ -92,7 +91,7 @@ async def answer_side_question(dispatcher: CollectingDispatcher, text: str) -> b
     if not kb.is_confident(hits):
         return False
     dispatcher.utter_message(text=article_text(kb.articles[hits[0].article_id]))
-    dispatcher.utter_message(text=copy.BACK_TO_REPORT)
+    dispatcher.utter_message(text=wording.BACK_TO_REPORT)
     return True
 
 

@@ -7,11 +7,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from nlu.secrets import find_secrets, redacted_kinds
-
-from actions import copy
+from actions.buttons import agent_button
 from actions.conversation import latest_user_text, user_metadata
-from actions.responses import agent_button
+from bot import wording
+from nlu.secrets import find_secrets, redacted_kinds
 
 
 def shared_secret_kinds(tracker: Tracker) -> List[str]:
@@ -20,14 +19,7 @@ def shared_secret_kinds(tracker: Tracker) -> List[str]:
     kinds = list(user_metadata(tracker).get("redacted_secrets") or [])
     kinds += redacted_kinds(text)
     kinds += [s.kind for s in find_secrets(text)]
-    return list(dict.fromkeys(k for k in kinds if k in copy.SECRET_NAMES))
-
-
-def secret_warning(kinds: List[str]) -> List[str]:
-    """The two warning messages: what was removed and that we never ask for it, then what to do now."""
-    names = list(dict.fromkeys(copy.SECRET_NAMES[k] for k in kinds if k in copy.SECRET_NAMES))
-    what = " dan ".join(names) if names else "data rahasia"
-    return [copy.SECRET_WARNING.format(what=what), copy.SECRET_STEPS]
+    return list(dict.fromkeys(k for k in kinds if k in wording.SECRET_NAMES))
 
 
 class ActionWarnSecret(Action):
@@ -38,7 +30,7 @@ class ActionWarnSecret(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        warning, steps = secret_warning(shared_secret_kinds(tracker))
+        warning, steps = wording.secret_warning(shared_secret_kinds(tracker))
         dispatcher.utter_message(text=warning)
         dispatcher.utter_message(text=steps, buttons=[agent_button()])
         return []

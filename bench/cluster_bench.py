@@ -32,8 +32,17 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_bench import (RESULTS, VanillaServer, load_scripts, machine_busy_seconds,  # noqa: E402
-                             prepare_vanilla, run_load, tree_cpu_seconds, tree_memory, warm_up)
+from bench.run_bench import (  # noqa: E402
+    RESULTS,
+    VanillaServer,
+    load_scripts,
+    machine_busy_seconds,
+    prepare_vanilla,
+    run_load,
+    tree_cpu_seconds,
+    tree_memory,
+    warm_up,
+)
 
 DEFAULT_PORT = 16600           # HAProxy; replicas P+10*i (+5 actions); PostgreSQL P+90, Redis P+91; vanilla P+100
 LEVELS = (1, 8, 32, 64)

@@ -19,9 +19,9 @@ from typing import Callable, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.channel_latency import percentiles, wait_until  # noqa: E402
 from bot.handoff.service import HandoffService  # noqa: E402
 from bot.handoff.store import HandoffStore  # noqa: E402
-from bench.channel_latency import percentiles, wait_until  # noqa: E402
 from bot.servers import AssistantServers, ServerConfig  # noqa: E402
 from bot.tickets import open_store  # noqa: E402
 from tests.channels import telegram_builders as build  # noqa: E402
@@ -75,32 +75,39 @@ def main() -> int:
     chats, phones = itertools.count(810_001), itertools.count(6281300000001)
     results: Dict[str, List[float]] = {"Telegram desk -> Telegram customer": [],
                                        "Chatwoot -> WhatsApp customer": [], "CLI -> Telegram customer": []}
+
+    def one_round(number: int) -> None:
+        """One reply on each path, each timed until the customer's platform accepted it."""
+        chat = next(chats)
+        ticket = store.create(make_draft(customer_id=f"tg-{chat}", channel="telegram"),
+                              ["telegram_agen", "chatwoot"])
+        wait_until(lambda: service.store.links(ticket.id, "telegram_agen"))   # announced and recorded
+        announcement = wait_until(lambda: [m for _, m in sorted(agents.sent.get(str(GROUP), {}).items())
+                                           if ticket.id in m.get("text", "")])[0]
+        text = f"Balasan desk {number}"
+        results["Telegram desk -> Telegram customer"].append(timed(
+            lambda: agents.push(build.group_text_update(RINA, "Rina", text, GROUP, reply_to=announcement)),
+            lambda: any(text in m["text"] for m in customers.messages(chat))))
+
+        text = f"Balasan CLI {number}"
+        results["CLI -> Telegram customer"].append(timed(
+            lambda: service.reply(ticket.id, text, None),
+            lambda: any(text in m["text"] for m in customers.messages(chat))))
+
+        wa_id = str(next(phones))
+        ticket = store.create(make_draft(customer_id=f"wa-{wa_id}", channel="whatsapp"),
+                              ["telegram_agen", "chatwoot"])
+        wait_until(lambda: service.store.links(ticket.id, "chatwoot"))
+        conversation = wait_until(lambda: [c for c in chatwoot.conversations
+                                           if c["custom_attributes"].get("ticket_id") == ticket.id])[0]
+        text = f"Balasan Chatwoot {number}"
+        results["Chatwoot -> WhatsApp customer"].append(timed(
+            lambda: chatwoot.agent_reply(conversation["id"], text, agent_name="Rina", agent_id=7),
+            lambda: any(m.get("type") == "text" and text in m["text"]["body"] for m in graph.messages_to(wa_id))))
+
     try:
         for number in range(args.replies):
-            chat = next(chats)
-            ticket = store.create(make_draft(customer_id=f"tg-{chat}", channel="telegram"), ["telegram_agen", "chatwoot"])
-            wait_until(lambda: service.store.links(ticket.id, "telegram_agen"))   # announced and recorded
-            announcement = wait_until(lambda: [m for _, m in sorted(agents.sent.get(str(GROUP), {}).items())
-                                               if ticket.id in m.get("text", "")])[0]
-            text = f"Balasan desk {number}"
-            results["Telegram desk -> Telegram customer"].append(timed(
-                lambda: agents.push(build.group_text_update(RINA, "Rina", text, GROUP, reply_to=announcement)),
-                lambda: any(text in m["text"] for m in customers.messages(chat))))
-
-            text = f"Balasan CLI {number}"
-            results["CLI -> Telegram customer"].append(timed(
-                lambda: service.reply(ticket.id, text, None),
-                lambda: any(text in m["text"] for m in customers.messages(chat))))
-
-            wa_id = str(next(phones))
-            ticket = store.create(make_draft(customer_id=f"wa-{wa_id}", channel="whatsapp"), ["telegram_agen", "chatwoot"])
-            wait_until(lambda: service.store.links(ticket.id, "chatwoot"))
-            conversation = wait_until(lambda: [c for c in chatwoot.conversations
-                                               if c["custom_attributes"].get("ticket_id") == ticket.id])[0]
-            text = f"Balasan Chatwoot {number}"
-            results["Chatwoot -> WhatsApp customer"].append(timed(
-                lambda: chatwoot.agent_reply(conversation["id"], text, agent_name="Rina", agent_id=7),
-                lambda: any(m.get("type") == "text" and text in m["text"]["body"] for m in graph.messages_to(wa_id))))
+            one_round(number)
         print(f"{args.replies} agent replies per path, one at a time, fakes on loopback "
               "(from the agent's action to the customer's platform accepting the message)")
         for path, values in results.items():

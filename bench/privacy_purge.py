@@ -71,8 +71,9 @@ def session_events(sender: str, start: float, rng: random.Random) -> List[Tuple[
     add("session_started", {"metadata": {"model_id": "3f2b9c1d"}})
     action("action_listen")
     add("user", {"text": question, "parse_data": {
-        "intent": {"name": intent, "confidence": 0.91}, "entities": [], "text": question, "message_id": uuid.uuid4().hex,
-        "metadata": {}, "intent_ranking": [{"name": intent, "confidence": 0.91}, {"name": "greet", "confidence": 0.04}]},
+        "intent": {"name": intent, "confidence": 0.91}, "entities": [], "text": question,
+        "message_id": uuid.uuid4().hex, "metadata": {},
+        "intent_ranking": [{"name": intent, "confidence": 0.91}, {"name": "greet", "confidence": 0.04}]},
         "input_channel": "telegram", "message_id": uuid.uuid4().hex, "metadata": {}}, intent_name=intent)
     add("user_featurization", {"use_text_for_featurization": False})
     action("action_kb_answer")
@@ -188,7 +189,8 @@ def run(url: str, label: str, events: int, senders: int, batch: int) -> Dict[str
     cutoff = (NOW - timedelta(days=90)).timestamp()
     engine = sa.create_engine(url, future=True)
     with engine.connect() as connection:
-        expected = connection.execute(sa.text("SELECT count(*) FROM events WHERE timestamp < :c"), {"c": cutoff}).scalar()
+        expected = connection.execute(sa.text("SELECT count(*) FROM events WHERE timestamp < :c"),
+                                      {"c": cutoff}).scalar()
     engine.dispose()
     writer = Writer(url)
     writer.start()

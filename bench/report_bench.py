@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from actions import copy  # noqa: E402
+from actions.buttons import agent_button, article_buttons, article_text, feedback_buttons  # noqa: E402
 from actions.reporting import details as d  # noqa: E402
 from actions.reporting.state import BOOKKEEPING_SLOTS  # noqa: E402
-from actions.responses import agent_button, article_buttons, article_text, feedback_buttons  # noqa: E402
+from bot import wording  # noqa: E402
 from bot.analytics.events import open_engine  # noqa: E402
 from bot.tickets.database import connect  # noqa: E402
 from bot.tickets.ids import format_ticket_id, ticket_day  # noqa: E402
@@ -196,9 +196,9 @@ class Traffic:
             r.bot(intro)
         r.bot(article_text(self.articles[article_id]))
         if follow_up:
-            r.bot(copy.ASK_HELPFUL, feedback_buttons())
+            r.bot(wording.ASK_HELPFUL, feedback_buttons())
         else:
-            r.bot(copy.REPORT_COLLECT)
+            r.bot(wording.REPORT_COLLECT)
         if article_id not in shown:
             shown.append(article_id)
         r.slot("kb_article", article_id)
@@ -239,10 +239,10 @@ class Traffic:
             seed = TicketSeed(r.sender_id, r.channel, created, category, priority, sentiment,
                               format_ticket_id(day, self.per_day[day]))
             self.tickets.append(seed)
-            r.bot(copy.TICKET_CREATED.format(ticket_id=seed.ticket_id))
-            r.bot(copy.TICKET_IN_HOURS.format(due="hari ini pukul 14.30 WIB"))
+            r.bot(wording.TICKET_CREATED.format(ticket_id=seed.ticket_id))
+            r.bot(wording.TICKET_IN_HOURS.format(due="hari ini pukul 14.30 WIB"))
         else:
-            r.bot(copy.REPORT_CANCELLED)
+            r.bot(wording.REPORT_CANCELLED)
         for name in REPORT_SLOTS + ("requested_slot",):
             r.slot(name, None)
         if complete:
@@ -272,7 +272,7 @@ class Traffic:
             r.user(vary(self.rng, self.rng.choice(("halo", "hai min", "selamat siang", "permisi"))), "greet",
                    think=(0.0, 0.0))
             r.action("action_greet")
-            r.bot(copy.GREETINGS_BY_NAME[0].format(name="Kak"))
+            r.bot(wording.GREETINGS_BY_NAME[0].format(name="Kak"))
             r.listen()
 
     def _ask(self, r: Recorder, shown: List[str], article_id: Optional[str] = None) -> str:
@@ -287,7 +287,7 @@ class Traffic:
         self._ask(r, shown)
         r.user("/affirm", "affirm")
         r.action("action_handle_feedback")
-        r.bot(copy.GLAD)
+        r.bot(wording.GLAD)
         r.slot("kb_helpful", True)
         r.listen()
 
@@ -303,7 +303,7 @@ class Traffic:
         article_id = self._ask(r, shown)
         r.user("/deny", "deny")
         r.action("action_handle_feedback")
-        r.bot(copy.NOT_HELPFUL_REPORT)
+        r.bot(wording.NOT_HELPFUL_REPORT)
         r.slot("kb_helpful", False)
         self.report_form(r, "withdrawal", self.articles[article_id].title, "other", "normal", "calm",
                          complete=self.rng.random() < 0.7)
@@ -317,7 +317,7 @@ class Traffic:
         r.user(self._gap_text(), "ask_knowledge", think=(0.0, 30.0))
         r.action("action_kb_answer")
         offered = self.rng.sample(self.article_ids, 3)
-        r.bot(copy.CLARIFY, article_buttons(self.articles[a] for a in offered))
+        r.bot(wording.CLARIFY, article_buttons(self.articles[a] for a in offered))
         r.slot("kb_article", None)
         r.listen()
         return offered
@@ -335,7 +335,7 @@ class Traffic:
     def _fallback(self, r: Recorder, shown: List[str]) -> None:
         r.user(self._gap_text(), "nlu_fallback", think=(0.0, 30.0))
         r.action("action_kb_answer")
-        r.bot(copy.UNCLEAR)
+        r.bot(wording.UNCLEAR)
         r.slot("kb_article", None)
         r.listen()
 
@@ -344,7 +344,7 @@ class Traffic:
         deposit = "deposit" in text
         r.user(text, "report_deposit_problem" if deposit else "report_withdrawal_problem", think=(0.0, 30.0))
         article_id = "deposit-rupiah-belum-masuk" if deposit else "penarikan-gagal"
-        self.answer(r, article_id, shown, intro=copy.REPORT_EMPATHY, action="action_report_problem",
+        self.answer(r, article_id, shown, intro=wording.REPORT_EMPATHY, action="action_report_problem",
                     follow_up=False)
         self.report_form(r, "deposit" if deposit else "withdrawal", text,
                          "deposit_idr" if deposit else "withdrawal_idr",
@@ -354,7 +354,7 @@ class Traffic:
     def _human(self, r: Recorder, shown: List[str]) -> None:
         r.user(vary(self.rng, "mau bicara dengan agen"), "request_human", think=(0.0, 30.0))
         r.action("action_request_human")
-        r.bot(copy.HUMAN_INTRO.format(hours=copy.agent_hours_text()))
+        r.bot(wording.HUMAN_INTRO.format(hours=wording.agent_hours_text()))
         self.report_form(r, "other", "", pick(self.rng, (("other", 0.5), ("fraud", 0.2), ("hacked_account", 0.3))),
                          pick(self.rng, (("urgent", 0.3), ("normal", 0.7))), "calm")
 
@@ -363,8 +363,8 @@ class Traffic:
         r.user(f"ini {kind.replace('_', ' ')} saya [DIHAPUS: {kind.replace('_', ' ')}]", "share_secret",
                secrets=[kind], think=(0.0, 30.0))
         r.action("action_warn_secret")
-        r.bot(copy.SECRET_WARNING.format(what=copy.SECRET_NAMES[kind]))
-        r.bot(copy.SECRET_STEPS, [agent_button()])
+        r.bot(wording.SECRET_WARNING.format(what=wording.SECRET_NAMES[kind]))
+        r.bot(wording.SECRET_STEPS, [agent_button()])
         r.listen()
 
     def _smalltalk(self, r: Recorder, shown: List[str]) -> None:
@@ -519,7 +519,7 @@ def write_tickets(tickets_url: str, seeds: List[TicketSeed], end: datetime, rng:
             "comment": None})
         if replied and rng.random() < 0.01:
             warning_rows.append({"ticket_id": seed.ticket_id, "direction": "to_customer", "author": "system",
-                                 "text": copy.SECRET_WARNING.format(what="kode OTP"), "buttons": [],
+                                 "text": wording.SECRET_WARNING.format(what="kode OTP"), "buttons": [],
                                  "created_at": reply + timedelta(minutes=5), "dedupe_key": None})
     with database.writer.begin() as connection:
         for table, rows in ((tickets, ticket_rows), (handoffs, handoff_rows), (handoff_messages, warning_rows)):

@@ -23,7 +23,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from bot.child_server import ChildServer, ServerSpec
 from bot.haproxy import DEPLOYED_CONFIG, check_config, haproxy_command, render_loopback
@@ -99,7 +99,7 @@ class Replica:
 class Cluster:
     """Replicas + HAProxy under one supervisor, in a background thread; a context manager."""
 
-    def __init__(self, settings: ClusterSettings, say: Optional[callable] = None) -> None:
+    def __init__(self, settings: ClusterSettings, say: Optional[Callable[[str], None]] = None) -> None:
         self.settings = settings
         self.replicas: List[Replica] = []
         self.haproxy: Optional[ChildServer] = None
@@ -163,12 +163,12 @@ class Cluster:
     def start(self, timeout: float = 300.0) -> "Cluster":
         """Start everything; return once every process is healthy and HAProxy sees every replica up."""
         children = self.prepare()
-        self.supervisor = Supervisor(children, policy=RestartPolicy(max_exits=10), out=self._out,
-                                     banner=f"The cluster is running: {self.settings.url}",
-                                     again="The cluster is running again.")
+        supervisor = self.supervisor = Supervisor(children, policy=RestartPolicy(max_exits=10), out=self._out,
+                                                  banner=f"The cluster is running: {self.settings.url}",
+                                                  again="The cluster is running again.")
         self._thread = threading.Thread(target=self._supervise, name="cluster-supervisor", daemon=True)
         self._thread.start()
-        self.wait_until(lambda: self.supervisor.all_healthy and self.all_replicas_up(), timeout,
+        self.wait_until(lambda: supervisor.all_healthy and self.all_replicas_up(), timeout,
                         "the cluster to be ready")
         return self
 
@@ -176,7 +176,7 @@ class Cluster:
         assert self.supervisor is not None
         self.status = self.supervisor.run(self._stop)
 
-    def wait_until(self, condition: callable, timeout: float, what: str) -> None:
+    def wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
         """Wait for ``condition()``; raise (with the console) if it does not hold in time or the supervisor gave up."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

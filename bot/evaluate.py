@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import requests
 
@@ -65,7 +65,7 @@ class AssistantClient:
 
     def send(self, sender: str, text: str, metadata: Optional[dict] = None) -> list:
         """Send one message (with optional channel metadata); return the bot's replies."""
-        body = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
+        body: Dict[str, Any] = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
         reply = self.session.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
         reply.raise_for_status()
         return reply.json()
@@ -111,7 +111,8 @@ def summarise(outcomes: List[Outcome]) -> dict:
         "accuracy": round(sum(o.passed for o in outcomes) / total, 4) if total else 0.0,
         "clarified": len(clarified),
         "clarified_right": sum(o.clarified_right for o in clarified),
-        "per_label": {label: {"n": len(v), "accuracy": round(sum(v) / len(v), 3)} for label, v in sorted(per_label.items())},
+        "per_label": {label: {"n": len(v), "accuracy": round(sum(v) / len(v), 3)}
+                      for label, v in sorted(per_label.items())},
         "misses": [{"line": o.line.line_no, "text": o.line.text, "accept": "|".join(o.line.accept),
                     "intent": o.intent, "kb_article": o.kb_article, "offered": list(o.offered)}
                    for o in outcomes if not o.passed],

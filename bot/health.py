@@ -40,7 +40,7 @@ class HealthRegistry:
         """``(http_status, body)``: every part's status and the overall one."""
         names = sorted(self._checks)
         results = await asyncio.gather(*(self._run(name) for name in names))
-        parts = dict(zip(names, results))
+        parts = dict(zip(names, results, strict=True))
         critical_down = [n for n in names if self._checks[n][1] and parts[n].get("status") == DOWN]
         if critical_down:
             overall = DOWN

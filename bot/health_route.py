@@ -1,5 +1,5 @@
-"""``GET /health`` on the Rasa server: the model, the action server and every registered part
-(:mod:`bot.health`). Answered to anyone (no details beyond statuses and problems, which never carry
+"""``GET /health`` on the Rasa server: the model, the action server, its knowledge base and every registered
+part (:mod:`bot.health`). Answered to anyone (no details beyond statuses and problems, which never carry
 tokens); HTTP 503 only when the model or the action server is down, so a load balancer can take the
 replica out while a degraded channel keeps it in service."""
 from __future__ import annotations
@@ -12,7 +12,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.health import DOWN, OK, health
+from bot.health import DEGRADED, DOWN, OK, health
+from rasa_sdk_plugins import KNOWLEDGE_BASE_HEALTH_PATH
 
 ACTION_CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -56,12 +57,26 @@ async def action_server_check(url: str) -> Dict[str, Any]:
     return {"status": OK, "url": url}
 
 
+async def knowledge_base_check(url: str) -> Dict[str, Any]:
+    """The action server's live knowledge base (``ok``, or ``degraded`` while a broken article is not served)."""
+    try:
+        reply = await check_client().get(url)
+        body = reply.json() if reply.status_code == 200 else None
+    except (httpx.HTTPError, ValueError) as error:
+        return {"status": DOWN, "problem": f"action server not answering: {type(error).__name__}: {error}"}
+    if not isinstance(body, dict) or body.get("status") not in (OK, DEGRADED):
+        return {"status": DOWN, "problem": f"unexpected answer from {url} (HTTP {reply.status_code})"}
+    return body
+
+
 def install_health_route(app: Any, action_webhook_url: Optional[str]) -> None:
-    """Register the model and action-server checks and add ``GET /health`` to ``app``."""
+    """Register the model, action-server and knowledge-base checks and add ``GET /health`` to ``app``."""
     health.register("rasa", lambda: model_check(app), critical=True)
     if action_webhook_url:
         url = action_health_url(action_webhook_url)
         health.register("actions", lambda: action_server_check(url), critical=True)
+        knowledge_base_url = url[: -len("/health")] + KNOWLEDGE_BASE_HEALTH_PATH
+        health.register("knowledge_base", lambda: knowledge_base_check(knowledge_base_url))
 
     async def health_route(_: Request) -> HTTPResponse:
         status, body = await health.report()

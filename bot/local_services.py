@@ -66,7 +66,8 @@ class PrivatePostgres:
             hint = (" (as root the folder's parents must be searchable by the postgres user; a pytest tmp_path "
                     "is not)" if self._as_postgres else "")
             raise RuntimeError(f"{Path(command[0]).name} failed with status {done.returncode}{hint}: "
-                               f"{(done.stderr or done.stdout).strip()[-800:]}; server log: {self.folder / 'server.log'}")
+                               f"{(done.stderr or done.stdout).strip()[-800:]}; "
+                               f"server log: {self.folder / 'server.log'}")
 
     def start(self) -> "PrivatePostgres":
         """Create the cluster on first use, then start the server and wait until it accepts connections."""
@@ -142,6 +143,7 @@ class PrivateRedis:
     def stop(self, hard: bool = False) -> None:
         """Stop the server (SIGKILL when ``hard``) and wait until its port is closed."""
         if self.running:
+            assert self.process is not None   # running says so
             self.process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
             self.process.wait(timeout=30)
         self.process = None

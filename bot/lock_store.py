@@ -56,13 +56,19 @@ import threading
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Dict, Iterable, List, Optional, Set, Tuple, TypeVar
+from typing import Any, AsyncIterator, Callable, Dict, Iterable, List, Optional, Set, Tuple, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 import redis
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import (DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, LOCK_LIFETIME, InMemoryLockStore, LockError,
-                                  LockStore, RedisLockStore)
+from rasa.core.lock_store import (
+    DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX,
+    LOCK_LIFETIME,
+    InMemoryLockStore,
+    LockError,
+    LockStore,
+    RedisLockStore,
+)
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.health import DEGRADED, OK, health
@@ -244,6 +250,7 @@ class Heartbeat:
             return
         self._stopping.set()
         if self.running and self._thread is not threading.current_thread():
+            assert self._thread is not None   # running says so
             self._thread.join(timeout=self.every + SOCKET_TIMEOUT_SECONDS)
         try:
             self.red.delete(self.key)
@@ -402,7 +409,11 @@ class FallbackRedisLockStore(RedisLockStore):
 
         def apply(pipe: redis.client.Pipeline) -> None:
             outcome.clear()
-            queue = TicketQueue.read(conversation_id, pipe.get(key), pipe.hgetall(owners_key))
+            # Before multi(), a watching pipeline runs each command at once and returns its reply (types-redis
+            # types every pipeline command as returning the pipeline).
+            raw_lock = cast(Optional[bytes], pipe.get(key))
+            raw_owners = cast(Dict[bytes, bytes], pipe.hgetall(owners_key))
+            queue = TicketQueue.read(conversation_id, raw_lock, raw_owners)
             queue.remove_expired()
             dead = self._without_heartbeat(pipe, queue.holders() - {me})
             queue.drop_held_by(dead)
@@ -420,8 +431,9 @@ class FallbackRedisLockStore(RedisLockStore):
         owners = sorted(owners)
         if not owners:
             return set()
-        beats = pipe.mget([self.alive_key(owner) for owner in owners])
-        return {owner for owner, beat in zip(owners, beats) if beat is None}
+        alive_keys = [self.alive_key(owner) for owner in owners]
+        beats = cast(List[Optional[bytes]], pipe.mget(alive_keys))   # before multi(): see _transact
+        return {owner for owner, beat in zip(owners, beats, strict=True) if beat is None}
 
     @staticmethod
     def _store(pipe: redis.client.Pipeline, key: str, owners_key: str, queue: TicketQueue) -> None:

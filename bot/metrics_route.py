@@ -75,7 +75,7 @@ def render(families: List[Metric]) -> bytes:
     """The counters of every process (or of this one, without a multiprocess folder) plus ``families``."""
     folder = metrics_dir()
     counters = MultiProcessCollector(None, str(folder)) if folder is not None else live_metrics.REGISTRY
-    return generate_latest(_Collected([counters], families))  # type: ignore[arg-type]
+    return generate_latest(_Collected([counters], families))
 
 
 async def scrape(registry: HealthRegistry = health) -> bytes:

@@ -31,8 +31,8 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 
-from bot.analytics.metrics_dir import ensure_metrics_dir
 from bot import tracker_outage
+from bot.analytics.metrics_dir import ensure_metrics_dir
 from bot.health_route import action_health_url, install_health_route
 from bot.servers import http_ok
 
@@ -107,7 +107,7 @@ def _configure_app_with_health(original: Any) -> Any:
         endpoints = kwargs.get("endpoints")
         action = getattr(endpoints, "action", None) if endpoints else None
         install_health_route(app, getattr(action, "url", None))
-        from bot.metrics_route import install_metrics_route   # imports prometheus_client: after main() set its folder
+        from bot.metrics_route import install_metrics_route  # imports prometheus_client: after main() set its folder
 
         bound = inspect.signature(original).bind_partial(*args, **kwargs).arguments
         install_metrics_route(app, bound.get("auth_token"))
@@ -140,8 +140,8 @@ def apply() -> None:
     from rasa.core.processor import MessageProcessor
 
     tracker_outage.install()
-    MessageProcessor.parse_message = _parse_message_with_metrics(MessageProcessor.parse_message)  # type: ignore
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    MessageProcessor.parse_message = _parse_message_with_metrics(MessageProcessor.parse_message)
+    RemoteAction._validate_action_result = validate_action_result
     rasa.core.run.load_agent_on_start = _load_agent_then_wait_for_actions(rasa.core.run.load_agent_on_start)
     rasa.core.run.configure_app = _configure_app_with_health(rasa.core.run.configure_app)
 

@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from bot.analytics.metrics_dir import MULTIPROC_ENV, fresh_metrics_dir
-from bot.child_server import ChildServer, ServerSpec, stop_all
-from bot.child_server import http_ok  # noqa: F401 - re-exported for bot.rasa_runtime and bench
+from bot.child_server import (
+    ChildServer,
+    ServerSpec,
+    http_ok,  # noqa: F401 - re-exported for bot.rasa_runtime and bench
+    stop_all,
+)
 from bot.endpoints import DEFAULT_QUEUE, effective_workers, endpoints, requested_workers, setting, write_private_yaml
 from bot.ports import check_ports_free
 from bot.privacy.files import private_directory, private_file

@@ -16,21 +16,26 @@ broker, and keeps what Rasa's query would now return: the rows from the latest `
 tracker that does not continue the cached rows takes Rasa's own path.
 
 On SQLite (the embedded default) it also uses the project's SQLite engine
-(:func:`bot.tickets.database.create_engine_for`).
+(:func:`bot.tickets.database.create_engine_for`, write-ahead logging). With write-ahead logging a transaction
+that reads and then writes fails at once ("database is locked", no waiting) when another process (a second
+Sanic worker) committed after its read began, so every transaction that may write takes the write lock when it
+begins (``BEGIN IMMEDIATE``, waiting up to the busy timeout); reads alone stay concurrent.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, List, Optional, Text, Tuple
+from typing import Any, Iterator, List, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.engine import Engine
 
 from bot.tickets.database import create_engine_for
 
@@ -71,8 +76,11 @@ class StoredSession:
 class CachingSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` whose reads and saves reuse the rows it last saw, checked by one indexed query."""
 
+    engine: Engine   # Rasa's, replaced by the project's on SQLite
+
     def __init__(self, *args: Any, cached_conversations: int = DEFAULT_CACHED_CONVERSATIONS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._read_sessionmaker: Optional[Any] = None   # None: reads use Rasa's session scope
         if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             self._use_pooled_wal_engine()
         self.cached_conversations = int(cached_conversations)
@@ -85,7 +93,22 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url.render_as_string(hide_password=False)
         self.engine.dispose()
         self.engine = create_engine_for(url)
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        # Rasa's session scope (saves, and Rasa's own reads) takes the write lock up front; retrieve does not.
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"))
+        self._read_sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    @contextlib.contextmanager
+    def _read_scope(self) -> Iterator[Any]:
+        """A session for reading only: on SQLite a plain (deferred) transaction, else Rasa's session scope."""
+        if self._read_sessionmaker is None:
+            with self.session_scope() as session:
+                yield session
+            return
+        session = self._read_sessionmaker()
+        try:
+            yield session
+        finally:
+            session.close()
 
     # -- the cache ------------------------------------------------------------------------------------------
     def _last_id(self, session: Any, sender_id: Text) -> Optional[int]:
@@ -123,7 +146,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation's latest session, from the cache when the database holds nothing newer."""
-        with self.session_scope() as session:
+        with self._read_scope() as session:
             stored = self._current(session, sender_id) or self._read_session(session, sender_id)
         if stored.last_id is None:
             return None

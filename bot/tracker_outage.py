@@ -179,4 +179,4 @@ def install() -> None:
     """Make Rasa's agent wrap its tracker store in :class:`OutageTolerantTrackerStore`."""
     from rasa.core.agent import Agent
 
-    Agent._create_tracker_store = staticmethod(_create_tracker_store)  # type: ignore[assignment]
+    Agent._create_tracker_store = staticmethod(_create_tracker_store)

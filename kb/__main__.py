@@ -52,7 +52,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 def hit_at_1(retriever: Retriever, lines: list, mode: str) -> float:
     """Share of lines whose top article is accepted."""
     tops = [retriever.search(line.text, 1, mode) for line in lines]
-    good = sum(1 for line, top in zip(lines, tops) if top and top[0].article_id in line.kb_ids())
+    good = sum(1 for line, top in zip(lines, tops, strict=True) if top and top[0].article_id in line.kb_ids())
     return good / len(lines) if lines else 0.0
 
 

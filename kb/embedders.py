@@ -60,7 +60,10 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(directory, device="cpu")
         self.name = name
-        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        dimension = self._model.get_sentence_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"{directory}: the model does not state its embedding dimension")
+        self.dimension = dimension
 
     def embed_queries(self, texts: List[str]) -> np.ndarray:
         return _normalised(self._model.encode(texts, convert_to_numpy=True, show_progress_bar=False))

@@ -45,14 +45,14 @@ class VectorIndex:
     def search(self, vector: np.ndarray, rows: int) -> List[tuple]:
         """Return ``(article_id, cosine)`` for the ``rows`` nearest rows."""
         scores, ids = self.index.search(vector.reshape(1, -1).astype("float32"), min(rows, self.index.ntotal))
-        return [(self.row_articles[i], float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+        return [(self.row_articles[i], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 
     def vectors_by_text(self) -> Dict[str, np.ndarray]:
         """The vector of every indexed text, for the next build to reuse."""
         if not self.row_texts or len(self.row_texts) != self.index.ntotal:
             return {}
         rows = self.index.reconstruct_n(0, self.index.ntotal)
-        return dict(zip(self.row_texts, rows))
+        return dict(zip(self.row_texts, rows, strict=True))
 
 
 def index_fingerprint(model: str, articles_dir: Path) -> str:
@@ -83,7 +83,7 @@ def build_index(articles: Mapping[str, Article], embedder: Embedder, fingerprint
     known = dict(reuse or {})
     missing = [text for text in dict.fromkeys(texts) if text not in known]
     if missing:
-        known.update(zip(missing, embedder.embed_queries(missing)))
+        known.update(zip(missing, embedder.embed_queries(missing), strict=True))
     index = faiss.IndexFlatIP(embedder.dimension)
     if texts:
         index.add(np.vstack([known[text] for text in texts]).astype("float32"))

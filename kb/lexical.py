@@ -57,7 +57,7 @@ class BM25:
     def scores(self, query_terms: List[str]) -> List[float]:
         """BM25 score of every document for the query terms."""
         results = []
-        for doc, length in zip(self._docs, self._lengths):
+        for doc, length in zip(self._docs, self._lengths, strict=True):
             score = 0.0
             norm = self.k1 * (1 - self.b + self.b * length / (self._avg_length or 1.0))
             for term in set(query_terms):

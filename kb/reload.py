@@ -4,7 +4,9 @@ A daemon thread hashes the article files every ``reload_interval`` seconds (a fe
 When they changed it parses them, embeds only the texts the current index does not hold, builds a new
 :class:`~kb.retriever.Retriever` and swaps it in with one assignment; searches keep using the previous
 retriever meanwhile. A broken article leaves the previous retriever serving, with one warning per broken
-state. The rebuilt index is written back to disk (atomically, see :mod:`kb.index`) so the next start and
+state, and :meth:`LiveRetriever.status` (the action server's ``GET /health/knowledge_base``, shown as part
+``knowledge_base`` of the assistant's ``GET /health``) says ``degraded`` with the problem until the articles
+load again. The rebuilt index is written back to disk (atomically, see :mod:`kb.index`) so the next start and
 ``python -m kb build`` find it up to date.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from kb.articles import Article, ArticleError, load_articles
 from kb.embedders import Embedder
@@ -42,6 +44,8 @@ class LiveRetriever:
         self._articles_dir = articles_dir or retriever.settings.articles_dir
         self._persist = persist
         self._rejected: Optional[str] = None   # fingerprint of a broken state already warned about
+        self._problem: Optional[str] = None    # why the articles on disk are not the ones served
+        self._problem_since: Optional[float] = None
         self._lock = threading.Lock()         # one check or rebuild at a time
         self._pid = os.getpid()
         self._starting = threading.Lock()
@@ -66,6 +70,22 @@ class LiveRetriever:
         """The retrieval settings in use (model, index directory, reload interval)."""
         return self._current.settings
 
+    def status(self) -> Dict[str, Any]:
+        """What is served and whether it is what kb/articles/ holds: ``ok``, or ``degraded`` with the problem
+        (a broken article or a failed rebuild; the previous articles keep answering)."""
+        current = self._current
+        body: Dict[str, Any] = {"status": "ok", "articles": len(current.articles), "model": current.settings.model,
+                                "reload_every_seconds": current.settings.reload_interval}
+        if self._problem is not None:
+            body.update(status="degraded", problem=self._problem, since=round(self._problem_since or 0.0))
+        return body
+
+    def _reject(self, fingerprint: str, problem: str) -> None:
+        """Remember that the articles in state ``fingerprint`` cannot be served, and why."""
+        self._rejected = fingerprint
+        if self._problem != problem:
+            self._problem, self._problem_since = problem, time.time()
+
     def refresh(self) -> bool:
         """Look at the article files once and, if they changed, rebuild and swap in a new retriever.
 
@@ -83,7 +103,10 @@ class LiveRetriever:
     def _refresh(self) -> bool:
         old = self._current
         fingerprint = self._fingerprint()
-        if fingerprint is None or fingerprint in (old.vectors.fingerprint, self._rejected):
+        if fingerprint is None or fingerprint == self._rejected:
+            return False
+        if fingerprint == old.vectors.fingerprint:   # what is served (again, when a broken change was undone)
+            self._problem = self._problem_since = self._rejected = None
             return False
         started = time.perf_counter()
         try:
@@ -92,7 +115,7 @@ class LiveRetriever:
                 raise ArticleError(f"no articles in {self._articles_dir}")
         except (ArticleError, OSError) as error:
             if self._fingerprint() == fingerprint:   # not merely caught half-written
-                self._rejected = fingerprint
+                self._reject(fingerprint, f"article files not loaded, previous {len(old.articles)} served: {error}")
                 logger.warning("knowledge base NOT reloaded, still serving the previous %d articles: %s",
                                len(old.articles), error)
             return False
@@ -101,12 +124,14 @@ class LiveRetriever:
         try:
             vectors = build_index(articles, old.embedder, fingerprint, reuse=old.vectors.vectors_by_text())
             new = Retriever(articles, old.embedder, vectors, old.settings)
-        except Exception:
-            self._rejected = fingerprint
+        except Exception as error:
+            self._reject(fingerprint, f"index rebuild failed, previous {len(old.articles)} articles served: "
+                                      f"{type(error).__name__}: {error}")
             logger.exception("knowledge base rebuild failed, still serving the previous %d articles",
                              len(old.articles))
             return False
         self._current = new
+        self._problem = self._problem_since = None
         self._write_back(new)
         logger.info("%s: %d articles live (%s; texts embedded: %d) in %.1fs", LIVE_MESSAGE, len(articles),
                     describe_changes(old.articles, articles), vectors.embedded, time.perf_counter() - started)

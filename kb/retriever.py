@@ -7,8 +7,15 @@ from typing import Dict, List, Optional, Tuple
 
 from kb.articles import Article, load_articles
 from kb.embedders import Embedder, load_embedder
-from kb.index import (VectorIndex, build_index, index_fingerprint, index_path, load_previous_index, load_saved_index,
-                      save_index)
+from kb.index import (
+    VectorIndex,
+    build_index,
+    index_fingerprint,
+    index_path,
+    load_previous_index,
+    load_saved_index,
+    save_index,
+)
 from kb.lexical import BM25, analyse
 from kb.settings import RetrievalSettings
 
@@ -62,7 +69,7 @@ class Retriever:
     def _lexical_scores(self, query: str) -> Dict[str, float]:
         saturation = self.settings.lexical_saturation
         raw = self._bm25.scores(analyse(query))
-        return {aid: s / (s + saturation) for aid, s in zip(self._ids, raw)}
+        return {aid: s / (s + saturation) for aid, s in zip(self._ids, raw, strict=True)}
 
     def search(self, query: str, top_k: int = 3, mode: str = "hybrid") -> List[Hit]:
         """Return the ``top_k`` best articles; ``mode`` selects hybrid, dense-only or lexical-only."""
@@ -75,9 +82,11 @@ class Retriever:
         weight = self.settings.lexical_weight
         hits = []
         for article_id in self._ids:
-            d, l = dense.get(article_id, 0.0), lexical.get(article_id, 0.0)
-            score = {"dense": d, "lexical": l}.get(mode, (1 - weight) * d + weight * l)
-            hits.append(Hit(article_id, self.articles[article_id].title, round(score, 4), round(d, 4), round(l, 4)))
+            dense_score, lexical_score = dense.get(article_id, 0.0), lexical.get(article_id, 0.0)
+            score = {"dense": dense_score, "lexical": lexical_score}.get(
+                mode, (1 - weight) * dense_score + weight * lexical_score)
+            hits.append(Hit(article_id, self.articles[article_id].title, round(score, 4), round(dense_score, 4),
+                            round(lexical_score, 4)))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:top_k]
 

@@ -236,6 +236,7 @@ def validate_address_for_network(address: str, network: Optional[str]) -> Addres
     if not check.valid and solana_address_ok(address):
         check = AddressCheck(True, "solana")
     if expected and check.valid and check.family != expected:
+        assert check.family is not None   # a valid address has a family
         return AddressCheck(False, check.family,
                             f"alamat ini berformat {FAMILY_NAMES[check.family]}, bukan jaringan {network}")
     return check

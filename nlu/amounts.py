@@ -154,7 +154,8 @@ def _digit_pieces(text: str) -> Iterator[_Piece]:
         value = parse_number(num, crypto=currency not in (None, "IDR"))
         if value is None:
             continue
-        scale, alternatives = (_MULTIPLIERS.get(mult) if mult else None), ()
+        scale = _MULTIPLIERS.get(mult) if mult else None
+        alternatives: Tuple[Decimal, ...] = ()
         if mult == _AMBIGUOUS_MULTIPLIER:
             value, alternatives = value * MILLION, (value * BILLION,)
         elif scale:
@@ -228,8 +229,8 @@ def _below_thousand(words: _Words) -> Optional[int]:
     if word == "seratus":
         hundreds = 100
         words.take()
-    elif _digit(word) and words.peek(1) == "ratus":
-        hundreds = _digit(word) * 100
+    elif (digit := _digit(word)) and words.peek(1) == "ratus":
+        hundreds = digit * 100
         words.take(2)
     rest = _below_hundred(words)
     return hundreds + (rest or 0) or None
@@ -272,6 +273,7 @@ def _quantity(words: _Words) -> Optional[Decimal]:
 def _part(words: _Words) -> Optional[Tuple[Decimal, Decimal, bool]]:
     """One scaled part: ``sejuta``, ``dua juta``, ``setengah juta``, ``sejuta setengah``; (value, scale, whole)."""
     start = words.at
+    quantity: Optional[Decimal]
     if words.peek() in _SE_SCALES:
         quantity, scale = Decimal(1), _SE_SCALES[words.peek()]
         words.take()
@@ -386,6 +388,7 @@ def _continues(head: _Piece, part: _Piece, gap: str) -> bool:
 
 
 def _join(head: _Piece, part: _Piece) -> _Piece:
+    assert head.scale is not None   # checked by _continues
     value = part.value * head.scale / THOUSAND if part.tail else part.value
     scale = head.scale / THOUSAND if part.tail else part.scale
     return replace(head, value=head.value + value, end=part.end, scale=scale, unit=part.unit,

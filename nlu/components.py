@@ -15,13 +15,19 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
-from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
-                                       PREDICTED_CONFIDENCE_KEY, TEXT)
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.entities import extract_entities
-from nlu.input_checks import InputKind, classify_input
+from nlu.input_checks import INPUT_KIND_KEY, InputKind, classify_input
 from nlu.normalizer import normalize
 from nlu.payloads import is_own_button_payload
 from nlu.secrets import REDACTION_PATTERN, find_secrets
@@ -125,7 +131,8 @@ class InputQualityGate(GraphComponent):
 
     A message containing a secret (or the marker left where a channel redacted one) becomes
     ``share_secret``, so the customer is warned at once. Unreadable input (empty, emoji only, binary
-    junk, another language) becomes ``nlu_fallback``, which gets a clear reply.
+    junk, another language) becomes ``nlu_fallback``, which gets a clear reply. The kind of input is kept
+    in the parse data (``input_kind``) for the actions.
     """
 
     @classmethod
@@ -138,9 +145,11 @@ class InputQualityGate(GraphComponent):
             original = message.get(ORIGINAL_TEXT)
             if original is None:
                 continue
+            kind = classify_input(original)
+            message.set(INPUT_KIND_KEY, kind.value, add_to_output=True)   # the actions read it from here
             if REDACTION_PATTERN.search(original) or find_secrets(original):
                 self._override(message, SECRET_INTENT)
-            elif classify_input(original) is not InputKind.TEXT:
+            elif kind is not InputKind.TEXT:
                 self._override(message, FALLBACK_INTENT)
         return messages
 

@@ -45,7 +45,6 @@ from nlu.amounts import find_amounts
 from nlu.jakarta_time import DAY_NAMES, MONTH_NAMES, WIB
 
 
-
 @dataclass(frozen=True)
 class When:
     """A moment or period the customer described.
@@ -628,8 +627,8 @@ def find_when(text: str, now: datetime) -> Optional[When]:
         now = now.replace(tzinfo=WIB) if now.tzinfo is None else now.astimezone(WIB)
         prepared = _prepare(text)
         groups = _groups(prepared, _pieces(prepared, now))
-        resolved = [(g, _resolve(g, now)) for g in groups]
-        resolved = [(g, r) for g, r in resolved if r is not None]
+        readings = [(g, _resolve(g, now)) for g in groups]
+        resolved = [(g, r) for g, r in readings if r is not None]
         specific = [(g, r) for g, r in resolved if not (g.day and g.day.free and not (g.clock or g.part))]
         resolved = specific or resolved
     except (ValueError, OverflowError):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import asdict, dataclass
-from typing import Dict, Iterable, List, Pattern, Tuple
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Mapping, Pattern, Tuple
 
 from nlu.amounts import find_amounts
 from nlu.vocabulary import is_ambiguous_lowercase, vocabulary
@@ -22,6 +23,9 @@ WALLET_PATTERNS: Tuple[Tuple[str, Pattern[str]], ...] = (
     ("btc_base58", re.compile(rf"(?<![0-9A-Za-z])[13][{_B58}]{{25,34}}(?![0-9A-Za-z])")),
 )
 TXID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
+# The ``extractor`` the pipeline's CryptoEntityExtractor writes on these entities (its class name), so the
+# action server can take them from the parse data instead of extracting them a second time.
+RULE_EXTRACTOR = "CryptoEntityExtractor"
 
 
 
@@ -37,6 +41,11 @@ class Entity:
     def as_dict(self) -> Dict[str, object]:
         """Dictionary in the shape Rasa expects for entities."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Entity":
+        """The entity of one of :meth:`as_dict`'s dictionaries (other keys, e.g. ``extractor``, ignored)."""
+        return cls(str(data["entity"]), str(data["value"]), int(data["start"]), int(data["end"]))
 
 
 def _alias_pattern(aliases: List[str]) -> Pattern[str]:
@@ -85,10 +94,25 @@ def extract_entities(text: str) -> List[Entity]:
     """Return all entities in ``text`` ordered by position.
 
     Addresses and TXIDs are matched first; other entities never overlap them. A coin named as the
-    unit of an amount (``0,05 BTC``) yields both an ``amount`` and a ``coin`` entity.
+    unit of an amount (``0,05 BTC``) yields both an ``amount`` and a ``coin`` entity. The last texts'
+    entities are remembered: a message's personal-data masking at entry and the NLU pipeline then read
+    the same text once.
     """
     if not text:
         return []
+    return list(_remembered_entities(text) if len(text) <= REMEMBERED_TEXT_CHARS else _entities_of(text))
+
+
+REMEMBERED_TEXT_CHARS = 4000   # longer texts are not remembered (the cache stays small)
+
+
+@lru_cache(maxsize=256)
+def _remembered_entities(text: str) -> Tuple[Entity, ...]:
+    return _entities_of(text)
+
+
+def _entities_of(text: str) -> Tuple[Entity, ...]:
+    """The entities of ``text`` (see :func:`extract_entities`), immutable so they can be shared."""
     vocab = vocabulary()
     entities: List[Entity] = []
     long_spans = SpanSet()
@@ -113,4 +137,4 @@ def extract_entities(text: str) -> List[Entity]:
             span = (entity.start, entity.end)
             if not long_spans.overlaps(span) and not network_spans.overlaps(span):
                 entities.append(entity)
-    return sorted(entities, key=lambda e: (e.start, e.entity))
+    return tuple(sorted(entities, key=lambda e: (e.start, e.entity)))

@@ -30,6 +30,11 @@ _INDONESIAN = frozenset(
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
+# The key under which the pipeline's InputQualityGate records the kind in a message's parse data, so the
+# action server reads it instead of classifying the text a second time.
+INPUT_KIND_KEY = "input_kind"
+
+
 def classify_input(text: str) -> InputKind:
     """Classify raw customer text. Only ``TEXT`` is worth sending to the classifiers as-is."""
     cleaned = clean_text(text)

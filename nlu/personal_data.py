@@ -280,7 +280,8 @@ class _Context:
         spans += reference_spans(text)
         self.protected = _merged(spans)
         self.banks = [(e.start, e.end) for e in entities if e.entity == "bank"]
-        self.labels = [(m.start(), m.end(), m.lastgroup) for m in _LABELS.finditer(text)]
+        # every alternative of _LABELS is a named group, so a match always has a lastgroup
+        self.labels = [(m.start(), m.end(), m.lastgroup or "") for m in _LABELS.finditer(text)]
 
     def overlaps_protected(self, start: int, end: int) -> bool:
         return self.protected.overlaps((start, end))

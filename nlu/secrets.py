@@ -60,7 +60,8 @@ def _seed_phrases(text: str) -> List[Secret]:
     found: List[Secret] = []
     run: List[re.Match] = []
     for match in list(re.finditer(r"[A-Za-z]+", text)) + [None]:
-        gap_ok = match is not None and (not run or re.fullmatch(r"[\s,.;:\-\d\)\(]*", text[run[-1].end():match.start()]))
+        gap_ok = match is not None and (not run or re.fullmatch(r"[\s,.;:\-\d\)\(]*",
+                                                                 text[run[-1].end():match.start()]))
         if match is not None and gap_ok and _is_seed_word(match.group(0)):
             run.append(match)
             continue

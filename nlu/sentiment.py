@@ -16,7 +16,8 @@ class Mood(str, Enum):
 
 
 _URGENT = re.compile(
-    r"\b(diretas|retas|peretas|dibobol|bobol|kebobol|ditipu|tertipu|ketipu|kena tipu|tipu|penipu|penipuan|dicuri|curi|maling|"
+    r"\b(diretas|retas|peretas|dibobol|bobol|kebobol|ditipu|tertipu|ketipu|kena tipu|tipu|penipu|penipuan|"
+    r"dicuri|curi|maling|"
     r"dikuras|kuras|kekuras|terkuras|raib|lenyap|scammer|phishing|transaksi aneh|bukan saya)\b"
 )
 _UPSET = re.compile(

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Dict, List, Optional
 
-from nlu.amounts import BILLION, MILLION, THOUSAND, Amount
-
 from actions.reporting import details as d
 from actions.reporting.formatting import format_number
 from actions.reporting.state import AMOUNT_CHOICES, ReportState
+from bot import wording
+from nlu.amounts import BILLION, MILLION, THOUSAND, Amount
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,7 @@ def _buttons(*titles: str) -> List[Dict[str, str]]:
     return [{"title": title, "payload": title} for title in titles]
 
 
-DONT_KNOW = "Tidak tahu"
-STATUS_NOTES = {"unverified": " (belum terverifikasi)", "unknown": "", "inferred": "", "valid": ""}
+STATUS_NOTES = {"unverified": wording.REPORT_UNVERIFIED_NOTE, "unknown": "", "inferred": "", "valid": ""}
 
 
 def _asset_name(state: ReportState) -> str:
@@ -39,59 +38,48 @@ def question(slot: str, state: ReportState) -> Question:
     problem, asset = state.problem, _asset_name(state)
     withdrawal = problem == "withdrawal"
     if slot == d.PROBLEM:
-        return Question("Supaya agen bisa langsung menindaklanjuti, saya catat dulu detailnya. "
-                        "Kendalanya tentang apa?",
-                        _buttons("Penarikan", "Deposit", "Akun diretas", "Penipuan", "Lainnya"))
+        return Question(wording.REPORT_ASK_PROBLEM, _buttons(*wording.BUTTONS_PROBLEM))
     if slot == d.ASSET:
         if problem in ("hacked_account", "fraud"):
-            return Question("Aset apa yang terdampak? Sebutkan rupiah atau nama koinnya. Ketik \"tidak tahu\" "
-                            "jika belum yakin.", _buttons("Rupiah", "USDT", "BTC", DONT_KNOW))
-        what = "Penarikannya" if withdrawal else "Depositnya"
-        return Question(f"{what} dalam rupiah atau kripto? Jika kripto, koin apa (mis. USDT, BTC)?",
+            return Question(wording.REPORT_ASK_ASSET_AFFECTED,
+                            _buttons("Rupiah", "USDT", "BTC", wording.BUTTON_DONT_KNOW))
+        return Question(wording.REPORT_ASK_ASSET_WITHDRAWAL if withdrawal else wording.REPORT_ASK_ASSET_DEPOSIT,
                         _buttons("Rupiah", "USDT", "BTC", "ETH"))
     if slot == d.NETWORK:
-        return Question(f"Lewat jaringan apa {asset} dikirim? Jaringannya tertera di riwayat transaksi.",
-                        _buttons("TRC20", "ERC20", "BEP20", DONT_KNOW))
+        return Question(wording.REPORT_ASK_NETWORK.format(asset=asset),
+                        _buttons("TRC20", "ERC20", "BEP20", wording.BUTTON_DONT_KNOW))
     if slot == d.AMOUNT:
         if state.pending.get(AMOUNT_CHOICES):
             return stored_amount_choice(str(state.pending[AMOUNT_CHOICES]))
-        optional = " Ketik \"tidak tahu\" jika belum yakin." if d.is_optional(slot, problem) else ""
-        return Question(f"Berapa jumlahnya? Contoh: \"Rp 1.500.000\", \"1,5 jt\", atau \"100 USDT\".{optional}")
+        optional = d.is_optional(slot, problem)
+        return Question(wording.REPORT_ASK_AMOUNT_OPTIONAL if optional else wording.REPORT_ASK_AMOUNT)
     if slot == d.TIME:
         if problem in ("hacked_account", "fraud"):
-            return Question("Kapan kejadiannya atau kapan Anda pertama kali menyadarinya? "
-                            "Contoh: \"tadi pagi\", \"kemarin jam 10\", atau \"20/11 14:30\".")
-        return Question("Kapan transaksinya dilakukan? Contoh: \"kemarin jam 10\", \"tadi pagi\", atau \"20/11 14:30\".")
+            return Question(wording.REPORT_ASK_TIME_NOTICED)
+        return Question(wording.REPORT_ASK_TIME)
     if slot == d.TXID:
         if state.asset == d.IDR:
-            return Question("Jika ada, kirimkan ID transaksi atau nomor referensi transfernya. Ketik \"tidak tahu\" "
-                            "jika tidak ada.", _buttons(DONT_KNOW))
-        return Question("Jika ada, kirimkan TXID (hash transaksi) atau ID penarikan dari menu Riwayat > detail "
-                        "transaksi. Ketik \"tidak tahu\" jika belum ada.", _buttons(DONT_KNOW))
+            return Question(wording.REPORT_ASK_REFERENCE, _buttons(wording.BUTTON_DONT_KNOW))
+        return Question(wording.REPORT_ASK_TXID, _buttons(wording.BUTTON_DONT_KNOW))
     if slot == d.BANK_ACCOUNT:
         bank, last4 = state.pending.get("bank"), state.pending.get("last4")
         if bank and not last4:
-            return Question(f"Boleh sebutkan 4 digit terakhir nomor rekening {bank} Anda?")
+            return Question(wording.REPORT_ASK_ACCOUNT_DIGITS.format(bank=bank))
         if last4 and not bank:
-            return Question(f"Rekening berakhiran {last4} itu di bank apa? Contoh: BCA, BRI, atau Mandiri.")
-        where = "Ke rekening bank mana penarikannya?" if withdrawal else "Dari rekening bank mana Anda transfer?"
-        return Question(f"{where} Cukup sebutkan nama bank dan 4 digit terakhir nomor rekening, contoh: \"BCA 1234\".")
+            return Question(wording.REPORT_ASK_ACCOUNT_BANK.format(last4=last4))
+        return Question(wording.REPORT_ASK_ACCOUNT_WITHDRAWAL if withdrawal else wording.REPORT_ASK_ACCOUNT_DEPOSIT)
     if slot == d.ADDRESS:
         if problem == "fraud":
-            return Question("Jika ada, kirimkan alamat wallet penerima (pelaku). Ketik \"tidak tahu\" jika tidak ada.",
-                            _buttons(DONT_KNOW))
+            return Question(wording.REPORT_ASK_ADDRESS_FRAUD, _buttons(wording.BUTTON_DONT_KNOW))
         if withdrawal:
-            return Question(f"Ke alamat wallet mana {asset} dikirim? Mohon salin-tempel alamat tujuannya.")
-        return Question(f"Ke alamat mana Anda mengirim {asset}? (alamat deposit Anda di aplikasi kami). "
-                        "Ketik \"tidak tahu\" jika tidak ada.", _buttons(DONT_KNOW))
+            return Question(wording.REPORT_ASK_ADDRESS_WITHDRAWAL.format(asset=asset))
+        return Question(wording.REPORT_ASK_ADDRESS_DEPOSIT.format(asset=asset), _buttons(wording.BUTTON_DONT_KNOW))
     if slot == d.DESCRIPTION:
         if problem == "hacked_account":
-            return Question("Boleh ceritakan singkat apa yang terjadi? Misalnya transaksi apa yang tidak Anda kenali "
-                            "dan apakah Anda masih bisa masuk ke akun.")
+            return Question(wording.REPORT_ASK_DESCRIPTION_HACKED)
         if problem == "fraud":
-            return Question("Boleh ceritakan singkat kronologinya? Misalnya lewat mana pelaku menghubungi Anda dan "
-                            "apa yang sudah dikirim.")
-        return Question("Boleh ceritakan kendalanya secara singkat? Agen kami akan membacanya lengkap.")
+            return Question(wording.REPORT_ASK_DESCRIPTION_FRAUD)
+        return Question(wording.REPORT_ASK_DESCRIPTION)
     return confirmation(state)
 
 
@@ -100,10 +88,15 @@ def spoken_amount(value: Decimal, currency: Optional[str]) -> str:
     decimals (``Rp 1,001 miliar`` would read back as 1.001 miliar), so ``Rp 1.001 juta``."""
     number = format_number(value, decimals_allowed=True)
     for scale, word in ((BILLION, "miliar"), (MILLION, "juta"), (THOUSAND, "ribu")):
-        if value >= scale and (value / scale).normalize().as_tuple().exponent >= -2:
+        if value >= scale and _at_most_two_decimals(value / scale):
             number = f"{format_number(value / scale, decimals_allowed=True)} {word}"
             break
     return f"Rp {number}" if currency in (None, d.IDR) else f"{number} {currency}"
+
+
+def _at_most_two_decimals(value: Decimal) -> bool:
+    exponent = value.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -2   # the exponent is a letter for NaN and infinity
 
 
 def amount_choice(amount: Amount) -> Question:
@@ -137,8 +130,7 @@ def chosen_amount(reply: str, choices: str) -> Optional[str]:
 
 
 def _choice(options: List[str]) -> Question:
-    return Question(f"Maksud Anda {' atau '.join(options)}? Huruf \"m\" bisa berarti keduanya, jadi saya pastikan "
-                    "dulu agar tidak salah catat.", _buttons(*options))
+    return Question(wording.REPORT_ASK_AMOUNT_CHOICE.format(options=" atau ".join(options)), _buttons(*options))
 
 
 def summary_lines(state: ReportState) -> List[str]:
@@ -155,8 +147,6 @@ def summary_lines(state: ReportState) -> List[str]:
 
 def confirmation(state: ReportState) -> Question:
     """The summary the customer checks before the report goes to an agent."""
-    text = "\n".join(["Berikut ringkasan laporan Anda:", *summary_lines(state),
-                      "Apakah sudah benar? Jika ada yang keliru, tulis saja nilai yang benar "
-                      "(mis. \"jumlahnya 2 juta\")."])
-    return Question(text, [{"title": "Ya, kirim ke agen", "payload": "/affirm"},
-                           {"title": "Batalkan", "payload": "batal"}])
+    text = "\n".join([wording.REPORT_SUMMARY_INTRO, *summary_lines(state), wording.REPORT_SUMMARY_CHECK])
+    return Question(text, [{"title": wording.BUTTON_REPORT_SEND, "payload": "/affirm"},
+                           {"title": wording.BUTTON_REPORT_CANCEL, "payload": "batal"}])

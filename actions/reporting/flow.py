@@ -13,44 +13,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import List, Optional, Tuple
 
-from nlu.addresses import validate_address_for_network
-from nlu.secrets import find_secrets, redact, redacted_kinds
-from nlu.transactions import check_txid
-
 from actions.reporting import details as d
-from actions.reporting.commands import is_affirm, is_cancel, is_correction, is_deny, is_dont_know
 from actions.reporting.asking import chosen_amount
+from actions.reporting.commands import is_affirm, is_cancel, is_correction, is_deny, is_dont_know
 from actions.reporting.reading import Context, Finding, read_details
 from actions.reporting.state import AMOUNT_CHOICES, MAX_TRIES, ReportState
+from bot import wording
+from nlu.addresses import validate_address_for_network
+from nlu.entities import Entity
+from nlu.secrets import find_secrets, redact, redacted_kinds
+from nlu.transactions import check_txid
 
 MAX_UNVERIFIED_CHARS = 200
 MAX_READ_CHARS = 5000
 
 GENERIC_HELP = {
-    d.PROBLEM: "Pilih salah satu ya: penarikan, deposit, akun diretas, penipuan, atau lainnya.",
-    d.ASSET: "Sebutkan rupiah atau nama koinnya, contoh: \"rupiah\", \"USDT\", atau \"BTC\".",
-    d.NETWORK: "Jaringan yang umum dipakai: TRC20, ERC20, BEP20, BTC, atau SOL. Jaringannya tertera di "
-               "riwayat transaksi. Ketik \"tidak tahu\" jika tidak yakin.",
-    d.AMOUNT: "Jumlahnya belum saya kenali. Tulis seperti ini: \"Rp 1.500.000\", \"1,5 jt\", atau \"100 USDT\".",
-    d.TIME: "Waktunya belum saya pahami. Contoh: \"kemarin jam 10\", \"tadi pagi\", atau \"20/11 14:30\".",
-    d.TXID: "TXID belum saya temukan di pesan itu. TXID berupa 64 karakter (0-9, a-f) yang bisa disalin dari "
-            "menu Riwayat > detail transaksi. Ketik \"tidak tahu\" jika belum ada.",
-    d.BANK_ACCOUNT: "Cukup sebutkan nama bank dan 4 digit terakhir nomor rekening, contoh: \"BCA 1234\".",
-    d.ADDRESS: "Alamat wallet belum saya temukan di pesan itu. Salin-tempel alamatnya langsung dari aplikasi, "
-               "contoh alamat TRC20: TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t.",
-    d.DESCRIPTION: "Boleh ceritakan sedikit lebih rinci? Satu atau dua kalimat sudah cukup.",
+    d.PROBLEM: wording.REPORT_HELP_PROBLEM, d.ASSET: wording.REPORT_HELP_ASSET, d.NETWORK: wording.REPORT_HELP_NETWORK,
+    d.AMOUNT: wording.REPORT_HELP_AMOUNT, d.TIME: wording.REPORT_HELP_TIME, d.TXID: wording.REPORT_HELP_TXID,
+    d.BANK_ACCOUNT: wording.REPORT_HELP_BANK_ACCOUNT, d.ADDRESS: wording.REPORT_HELP_ADDRESS,
+    d.DESCRIPTION: wording.REPORT_HELP_DESCRIPTION,
 }
-NEEDED = ("Detail ini kami perlukan agar agen bisa langsung menelusuri transaksinya; perkiraan juga tidak apa-apa. ")
-ACCEPTED_AS_IS = "Baik, saya catat apa adanya dan saya tandai agar dicek oleh agen."
-ACCEPTED_UNKNOWN = "Baik, tidak apa-apa. Saya catat sebagai belum diketahui."
-FULL_ACCOUNT = "Untuk keamanan, saya hanya mencatat 4 digit terakhir nomor rekening Anda."
-CORRECTED = "Baik, sudah saya perbarui: {changes}."
-DENIED = ("Bagian mana yang perlu diubah? Tulis saja nilai yang benar, misalnya \"jumlahnya 2 juta\" atau "
-          "\"jaringannya BEP20\". Ketik \"batal\" jika ingin membatalkan laporan.")
-CONFIRM_HELP = ("Balas \"ya\" untuk mengirim laporan ke agen, tulis nilai yang benar jika ada yang perlu diubah, "
-                "atau \"batal\" untuk membatalkan.")
-AGENT_ASKED = ("Laporan ini akan langsung saya teruskan ke agen begitu detailnya lengkap, supaya Anda tidak "
-               "perlu menjelaskan ulang. Tinggal sedikit lagi ya.")
 
 
 @dataclass
@@ -110,17 +92,18 @@ def _fail(state: ReportState, slot: str, message: str, raw: str, note: str, turn
         return
     if unknown or not raw.strip():
         state.set(slot, "", "tidak diketahui", "unknown", "pelanggan tidak tahu")
-        turn.replies.append(ACCEPTED_UNKNOWN)
+        turn.replies.append(wording.REPORT_ACCEPTED_UNKNOWN)
         return
     text = re.sub(r"\s+", " ", raw).strip()[:MAX_UNVERIFIED_CHARS]
     state.set(slot, text, text, "unverified", note or f"tidak lolos validasi setelah {MAX_TRIES} percobaan")
-    turn.replies.append(ACCEPTED_AS_IS)
+    turn.replies.append(wording.REPORT_ACCEPTED_AS_IS)
 
 
 def _stored_last4(state: ReportState) -> Optional[str]:
     """Last 4 digits of the stored bank account, so "banknya BRI" can correct just the bank."""
     stored = state.values.get(d.BANK_ACCOUNT) or ""
-    return stored[-4:] if state.checks.get(d.BANK_ACCOUNT, {}).get("status") == "valid" and stored[-4:].isdigit() else None
+    valid = state.checks.get(d.BANK_ACCOUNT, {}).get("status") == "valid"
+    return stored[-4:] if valid and stored[-4:].isdigit() else None
 
 
 def _remember_pending(state: ReportState, pending: Tuple[Optional[str], Optional[str]]) -> None:
@@ -136,8 +119,10 @@ def _without_secrets(text: str) -> Tuple[str, List[str]]:
 
 
 def handle_message(previous: ReportState, text: str, now: datetime, requested: Optional[str],
-                   activation: bool = False, intent: Optional[str] = None) -> Turn:
+                   activation: bool = False, intent: Optional[str] = None,
+                   entities: Optional[List[Entity]] = None) -> Turn:
     """Apply one customer message; ``requested`` is the detail that was asked (None when starting).
+    ``entities``: the rule entities the NLU pipeline found in ``text`` (None: they are found here).
 
     ``activation`` marks the message that started the report: it only fills what it contains.
     """
@@ -162,15 +147,15 @@ def handle_message(previous: ReportState, text: str, now: datetime, requested: O
                       pending_bank=state.pending.get("bank"),
                       pending_last4=state.pending.get("last4") or (_stored_last4(state) if correcting else None),
                       correcting=correcting)
-    findings, issues, pending = read_details(safe_text, context, now)
+    findings, issues, pending = read_details(safe_text, context, now, entities if safe_text == text else None)
     _remember_pending(state, pending)
     got_requested = any(f.slot == requested for f in findings)
     may_override = correcting or (requested is not None and not got_requested and not issues)
     changes = _apply(state, findings, requested, may_override)
     if changes and requested is not None:
-        turn.replies.append(CORRECTED.format(changes=", ".join(changes)))
+        turn.replies.append(wording.REPORT_CORRECTED.format(changes=", ".join(changes)))
     if any(f.slot == d.BANK_ACCOUNT and f.note for f in findings):
-        turn.replies.append(FULL_ACCOUNT)
+        turn.replies.append(wording.REPORT_FULL_ACCOUNT)
     for issue in issues:
         if issue.choices and state.failures.get(issue.slot, 0) + 1 < MAX_TRIES:
             state.pending[AMOUNT_CHOICES] = issue.choices   # the next question is the choice, with buttons
@@ -183,7 +168,7 @@ def handle_message(previous: ReportState, text: str, now: datetime, requested: O
         if not findings:
             denied = is_deny(stripped)
             turn.not_understood = not denied
-            turn.replies.append(DENIED if denied else CONFIRM_HELP)
+            turn.replies.append(wording.REPORT_DENIED if denied else wording.REPORT_CONFIRM_HELP)
         return turn
     # Other details given instead count as an answer; repeating known ones ("rupiah") does not.
     handled = any(i.slot == requested for i in issues) or state.is_filled(requested) or state.values != previous.values
@@ -192,13 +177,14 @@ def handle_message(previous: ReportState, text: str, now: datetime, requested: O
     if requested == d.BANK_ACCOUNT and state.pending and state.pending != previous.pending:
         return turn   # half an account (bank or last 4) was given: the question asks for the other half
     if intent == "request_human":
-        turn.replies.append(AGENT_ASKED)
+        turn.replies.append(wording.REPORT_AGENT_ASKED)
         return turn
     if is_dont_know(stripped):
         if d.is_optional(requested, state.problem):
             state.set(requested, "", "tidak diketahui", "unknown", "pelanggan tidak tahu")
         else:
-            _fail(state, requested, NEEDED + GENERIC_HELP[requested], "", "pelanggan tidak tahu", turn, unknown=True)
+            _fail(state, requested, wording.REPORT_NEEDED + GENERIC_HELP[requested], "", "pelanggan tidak tahu", turn,
+                  unknown=True)
         return turn
     turn.not_understood = True
     _fail(state, requested, GENERIC_HELP[requested], safe_text, "", turn)

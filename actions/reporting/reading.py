@@ -11,29 +11,29 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import List, Optional, Tuple
 
-from nlu.addresses import NETWORK_FAMILIES, validate_address_for_network
-from nlu.amounts import Amount, find_amounts, parse_number
-from nlu.datetimes import find_when
-from nlu.entities import WALLET_PATTERNS, extract_entities
-from nlu.normalizer import normalize
-from nlu.personal_data import MASKED_NUMBER
-from nlu.secrets import REDACTION_PATTERN
-from nlu.transactions import (BankAccount, bank_reference_candidates, check_txid, find_bank_account, txid_attempts,
-                              txid_candidates)
-
 from actions.reporting import details as d
 from actions.reporting.asking import amount_choice
 from actions.reporting.formatting import format_amount
+from bot import wording
+from nlu.addresses import NETWORK_FAMILIES, validate_address_for_network
+from nlu.amounts import Amount, find_amounts, parse_number
+from nlu.datetimes import find_when
+from nlu.entities import WALLET_PATTERNS, Entity, extract_entities
+from nlu.normalizer import normalize
+from nlu.personal_data import MASKED_NUMBER
+from nlu.secrets import REDACTION_PATTERN
+from nlu.transactions import (
+    BankAccount,
+    bank_reference_candidates,
+    check_txid,
+    find_bank_account,
+    txid_attempts,
+    txid_candidates,
+)
 
 # Coins that live on one network of their own: the network follows from the coin.
 NATIVE_NETWORKS = {"BTC": "BTC", "SOL": "SOL", "TRX": "TRC20", "XRP": "XRP", "TON": "TON"}
 FAMILY_NETWORKS = {"tron": "TRC20", "btc": "BTC", "solana": "SOL"}
-ADDRESS_EXAMPLES = {
-    "evm": "alamat EVM diawali 0x lalu 40 karakter, mis. 0x52908400098527886E0F7030069857D2E4169EE7",
-    "tron": "alamat TRC20 diawali huruf T dan panjangnya 34 karakter, mis. TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
-    "btc": "alamat Bitcoin diawali bc1, 1, atau 3, mis. bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
-    "solana": "alamat Solana berupa 32–44 karakter huruf dan angka",
-}
 _SOLANA_LIKE = re.compile(r"(?<![0-9A-Za-z])[1-9A-HJ-NP-Za-km-z]{32,44}(?![0-9A-Za-z])")
 _PROBLEM_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
     ("hacked_account", re.compile(r"\b(diretas|retas|peretas|dibobol|bobol|kebobol|hack|hacked|dihack|dicuri|"
@@ -46,10 +46,9 @@ _PROBLEM_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
 # Words that mean the money is rupiah (matched on normalised text).
 RUPIAH_WORDS = re.compile(r"\b(rupiah|idr|rp|va|virtual account|rekening|bank|transfer bank|e-wallet)\b")
 _CRYPTO_ONLY = re.compile(r"^(kripto|crypto|koin|coin|aset kripto)$")
-_BARE_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?(?![\w.,])|(?<![\w.,])\d+(?:[.,]\d+)?(?![\w.,])")
+_BARE_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?(?![\w.,])"
+                          r"|(?<![\w.,])\d+(?:[.,]\d+)?(?![\w.,])")
 MAX_AMOUNT = Decimal(10) ** 13
-OUT_OF_RANGE = ("Jumlahnya sepertinya kurang tepat. Tulis jumlah transaksinya, contoh: \"Rp 1.500.000\", \"1,5 jt\", "
-                "atau \"100 USDT\".")
 AMBIGUOUS_NOTE = "jumlah ambigu: \"m\" bisa berarti juta atau miliar"
 MASKED_REFERENCE_NOTE = "nomor panjang disamarkan saat diterima (data pribadi); hanya 4 digit terakhir yang tersimpan"
 MAX_TEXT = 1000
@@ -150,14 +149,14 @@ def _ambiguous_amount(amount: Amount, ctx: Context) -> Tuple[Optional[Finding], 
     if ctx.requested != d.AMOUNT and not ctx.correcting:
         return None, None
     if any(not 0 < value < MAX_AMOUNT for value in amount.readings):
-        return None, Issue(d.AMOUNT, OUT_OF_RANGE, "jumlah di luar batas")
+        return None, Issue(d.AMOUNT, wording.REPORT_AMOUNT_OUT_OF_RANGE, "jumlah di luar batas")
     readings = ",".join(format(value.normalize(), "f") for value in amount.readings)
     return None, Issue(d.AMOUNT, amount_choice(amount).text, AMBIGUOUS_NOTE, f"{readings} {amount.currency or d.IDR}")
 
 
 def _amount_finding(value: Decimal, currency: str) -> Tuple[Optional[Finding], Optional[Issue]]:
     if value <= 0 or value >= MAX_AMOUNT:
-        return None, Issue(d.AMOUNT, OUT_OF_RANGE, "jumlah di luar batas")
+        return None, Issue(d.AMOUNT, wording.REPORT_AMOUNT_OUT_OF_RANGE, "jumlah di luar batas")
     canonical = f"{format(value.normalize(), 'f')} {currency}"
     return Finding(d.AMOUNT, canonical, format_amount(canonical)), None
 
@@ -167,8 +166,7 @@ def _read_time(masked: str, now: datetime) -> Tuple[Optional[Finding], Optional[
     if when is None:
         return None, None
     if when.start > now + timedelta(minutes=5):
-        return None, Issue(d.TIME, f"Waktu yang Anda sebut ({when.display()}) masih di masa depan. Kapan transaksinya "
-                                   "dilakukan? Contoh: \"kemarin jam 10\" atau \"20/11 14:30\".", "waktu di masa depan")
+        return None, Issue(d.TIME, wording.REPORT_TIME_IN_FUTURE.format(when=when.display()), "waktu di masa depan")
     return Finding(d.TIME, when.canonical(), when.display()), None
 
 
@@ -178,8 +176,7 @@ def _read_txid(text: str, account: Optional[BankAccount], ctx: Context, network:
         check = check_txid(candidate, network)
         if check.valid:
             return Finding(d.TXID, check.value, check.value), None
-        return None, Issue(d.TXID, f"Maaf, {check.reason}. Salin TXID dari menu Riwayat > detail transaksi, "
-                                   "atau ketik \"tidak tahu\" jika belum ada.", check.reason)
+        return None, Issue(d.TXID, wording.REPORT_TXID_INVALID.format(reason=check.reason), check.reason)
     if ctx.requested != d.TXID:
         return None, None
     if not d.is_crypto(asset):
@@ -199,8 +196,7 @@ def _read_txid(text: str, account: Optional[BankAccount], ctx: Context, network:
     attempts = txid_attempts(text)
     if attempts:
         check = check_txid(attempts[0], network)
-        return None, Issue(d.TXID, f"Maaf, {check.reason}. Salin TXID dari menu Riwayat > detail transaksi, "
-                                   "atau ketik \"tidak tahu\" jika belum ada.", check.reason)
+        return None, Issue(d.TXID, wording.REPORT_TXID_INVALID.format(reason=check.reason), check.reason)
     return None, None
 
 
@@ -224,10 +220,9 @@ def _read_address(text: str, ctx: Context, network: Optional[str]) -> Tuple[List
         if check.reason == "unchecked":
             return [Finding(d.ADDRESS, address, address, "unverified",
                             f"format alamat jaringan {network} tidak dicek otomatis")], None
-        example = ADDRESS_EXAMPLES.get(NETWORK_FAMILIES.get(network or "") or check.family or "", "")
-        hint = f" Sebagai acuan, {example}." if example else ""
-        return [], Issue(d.ADDRESS, f"Maaf, alamat itu sepertinya belum benar: {check.reason}.{hint} "
-                                    "Sebaiknya salin-tempel langsung dari aplikasi agar tidak ada karakter yang keliru.",
+        example = wording.REPORT_ADDRESS_EXAMPLES.get(NETWORK_FAMILIES.get(network or "") or check.family or "", "")
+        hint = wording.REPORT_ADDRESS_HINT.format(example=example) if example else ""
+        return [], Issue(d.ADDRESS, wording.REPORT_ADDRESS_INVALID.format(reason=check.reason, hint=hint),
                          check.reason or "")
     return [], None
 
@@ -242,17 +237,20 @@ def _read_bank_account(account: Optional[BankAccount],
     if account is None and ctx.requested != d.BANK_ACCOUNT:
         return [], (ctx.pending_bank, ctx.pending_last4)
     if bank and last4:
-        note = "pelanggan mengirim nomor lengkap; hanya 4 digit terakhir disimpan" if account and account.full_number_given else ""
+        note = ("pelanggan mengirim nomor lengkap; hanya 4 digit terakhir disimpan"
+                if account and account.full_number_given else "")
         display = f"{bank} ••••{last4}"
         return [Finding(d.BANK_ACCOUNT, display, display, note=note)], (None, None)
     return [], (bank, last4)
 
 
-def read_details(text: str, ctx: Context, now: datetime) -> Tuple[List[Finding], List[Issue], Tuple[Optional[str], Optional[str]]]:
-    """Every detail in ``text`` and every invalid attempt, plus a partial bank account (bank, last 4) still pending."""
+def read_details(text: str, ctx: Context, now: datetime, entities: Optional[List[Entity]] = None,
+                 ) -> Tuple[List[Finding], List[Issue], Tuple[Optional[str], Optional[str]]]:
+    """Every detail in ``text`` and every invalid attempt, plus a partial bank account (bank, last 4) still pending.
+    ``entities``: the rule entities already found in ``text`` (by the NLU pipeline); None: found here."""
     findings: List[Finding] = []
     issues: List[Issue] = []
-    entities = extract_entities(text)
+    entities = extract_entities(text) if entities is None else entities
     amounts = list(find_amounts(text, include_ambiguous=True))
     account = find_bank_account(text, entities)
     problem = ctx.problem
@@ -265,7 +263,7 @@ def read_details(text: str, ctx: Context, now: datetime) -> Tuple[List[Finding],
     if asset:
         findings.append(Finding(d.ASSET, asset, "Rupiah (IDR)" if asset == d.IDR else asset))
     elif ctx.requested == d.ASSET and _CRYPTO_ONLY.match(normalize(text)):
-        issues.append(Issue(d.ASSET, "Koin apa yang dimaksud? Contoh: USDT, BTC, atau ETH."))
+        issues.append(Issue(d.ASSET, wording.REPORT_WHICH_COIN))
     asset = asset or ctx.asset
     network = next((e.value for e in entities if e.entity == "network"), None)
     if network:

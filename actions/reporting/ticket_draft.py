@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Dict, List, Optional, Sequence
 
-from bot.tickets import Detail, TicketDraft, TranscriptLine
-from nlu.sentiment import Mood
-
 from actions.reporting import details as d
 from actions.reporting.state import ReportState
+from bot.tickets import Detail, TicketDraft, TranscriptLine
+from nlu.sentiment import Mood
 
 # Amounts from which a report is handled with high priority (roughly Rp 10 juta or more).
 LARGE_AMOUNTS: Dict[str, Decimal] = {

@@ -4,7 +4,8 @@ Rasa's ``SQLEventBroker`` publishes each event synchronously, in Rasa's event lo
 with SQLAlchemy's defaults. On a SQLite file, that engine opens and closes a connection for every event.
 Closing the last connection of a WAL database checkpoints it, which costs several disk syncs, about 25 ms
 per event on these machines. The median turn went from 150 ms to 450 ms. This subclass keeps Rasa's table
-model, ``publish`` and configuration keys, and only replaces the engine:
+model, ``publish`` and configuration keys, and only replaces the engine with the project's
+(:func:`bot.tickets.database.create_engine_for`, not durable):
 - SQLite keeps its connections open, in WAL mode with ``synchronous=NORMAL``. A commit then costs no sync.
   A power cut, not a crash of the process, may lose the last events.
 - PostgreSQL checks a pooled connection before using it, so the first event after a database restart is
@@ -15,40 +16,24 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Sequence
 
-import sqlalchemy as sa
 import sqlalchemy.orm
 from rasa.core.brokers.sql import SQLEventBroker as RasaSQLEventBroker
+from sqlalchemy.engine import Engine
 
-SQLITE_BUSY_SECONDS = 30.0
-
-
-def broker_engine(url: sa.engine.URL) -> sa.engine.Engine:
-    """The engine the broker publishes through (see the module docstring)."""
-    if url.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
-    engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=2,
-                              connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
-
-    @sa.event.listens_for(engine, "connect")
-    def _tune(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    return engine
+from bot.tickets.database import create_engine_for
 
 
 class SQLEventBroker(RasaSQLEventBroker):
-    """Rasa's ``SQL`` event broker (same ``events`` table, same ``publish``) on :func:`broker_engine`, and
-    :meth:`publish_batch` for a turn's events in one transaction."""
+    """Rasa's ``SQL`` event broker (same ``events`` table, same ``publish``) on the project's engine (see the
+    module docstring), and :meth:`publish_batch` for a turn's events in one transaction."""
+
+    engine: Engine   # Rasa's, replaced in __init__
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)   # connects and creates the table as Rasa does
-        url = self.engine.url
+        url = self.engine.url.render_as_string(hide_password=False)
         self.engine.dispose()
-        self.engine = broker_engine(url)
+        self.engine = create_engine_for(url, durable=False)
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
     def publish_batch(self, events: Sequence[Dict[str, Any]]) -> None:

@@ -81,7 +81,7 @@ def volume_chart(volume: Sequence[Mapping[str, Any]], days: Sequence[str]) -> st
             values = [counts.get((day, channel), 0) for day in days]
             axes.bar(range(len(days)), values, bottom=bottom, color=PALETTE[index % len(PALETTE)],
                      label=plain(channel_label(channel)), width=0.7)
-            bottom = [b + v for b, v in zip(bottom, values)]
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         axes.set_xticks(range(len(days)), [day_label(day) for day in days], rotation=0 if len(days) <= 7 else 45,
                         ha="center" if len(days) <= 7 else "right", fontsize=8.5)
         axes.set_ylim(0, max(bottom) * 1.25)
@@ -147,7 +147,7 @@ def first_response_chart(first_response: Mapping[str, Any]) -> str:
     with plt.rc_context(STYLE):
         figure = _figure(height=1.6 + 0.6 * len(rows))
         axes = figure.add_subplot()
-        for index, (priority, block) in enumerate(rows):
+        for index, (_priority, block) in enumerate(rows):
             p50, p90 = (block["p50_minutes"] or 0) / 60, (block["p90_minutes"] or 0) / 60
             axes.barh(index + 0.18, p90, height=0.34, color="#a5c8ff", label="p90" if index == 0 else None)
             axes.barh(index - 0.18, p50, height=0.34, color=PALETTE[0], label="p50" if index == 0 else None)

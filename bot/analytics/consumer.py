@@ -20,17 +20,18 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple, Type
 from urllib.parse import urlsplit
 
 import aio_pika
 import aiormq
+import pamqp.exceptions
 import sqlalchemy as sa
 
 from bot.analytics.events import analytics_url, open_store, write_new_events
-from nlu.scrub import scrub
 from bot.endpoints import DEFAULT_QUEUE, check_analytics_database, setting
 from bot.retrying import Backoff
+from nlu.scrub import scrub
 
 logger = logging.getLogger("bot.analytics.consumer")
 
@@ -39,9 +40,12 @@ RABBITMQ = "RabbitMQ"
 DATABASE = "analytics database"
 POLL_SECONDS = 0.5        # how often a waiting consumer checks for stop and a lost connection
 HEARTBEAT_SECONDS = 5.0   # the heartbeat file is touched at most this often
-AMQP_ERRORS: Tuple[type, ...] = (aiormq.exceptions.AMQPError, aiormq.exceptions.ChannelInvalidStateError,
-                                 ConnectionError, OSError, asyncio.TimeoutError)
-DATABASE_ERRORS: Tuple[type, ...] = (sa.exc.OperationalError, sa.exc.InterfaceError)
+# aiormq's own errors, and pamqp's (the frame codec under it): a frame cut off by a broker going away mid-ack
+# surfaces as ``pamqp.exceptions.AMQPFrameError``, which aiormq does not wrap.
+AMQP_ERRORS: Tuple[Type[BaseException], ...] = (
+    aiormq.exceptions.AMQPError, aiormq.exceptions.ChannelInvalidStateError, pamqp.exceptions.PAMQPException,
+    ConnectionError, OSError, asyncio.TimeoutError)
+DATABASE_ERRORS: Tuple[Type[BaseException], ...] = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -147,13 +151,14 @@ def decode(delivery: Delivery) -> Optional[Dict[str, Any]]:
     return event if isinstance(event, dict) and isinstance(event.get("event"), str) else None
 
 
-AUTHORED = {"bot": ("text", "data")}   # the assistant's own texts (templates, articles): not scanned
+# the assistant's own texts (templates, articles): not scanned
+AUTHORED: Dict[str, Tuple[str, ...]] = {"bot": ("text", "data")}
 
 
 def redacted(event: Dict[str, Any]) -> Dict[str, Any]:
     """The event with any secret still in it redacted; a warning says where (never what). The assistant's own
     texts are left alone: an article line such as "Lupa kata sandi: gunakan ..." looks like a password."""
-    authored = AUTHORED.get(event.get("event"), ())
+    authored = AUTHORED.get(event.get("event") or "", ())
     cleaned, findings = scrub({key: value for key, value in event.items() if key not in authored})
     if findings:
         places = ", ".join(sorted({f"{finding.path} ({finding.kind})" for finding in findings}))

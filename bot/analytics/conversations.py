@@ -6,7 +6,7 @@ Only a few events carry the analytics signals (see the README's "Support analyti
 - ``user`` events: the customer's text, intent, ``input_channel`` and redacted secret kinds
   (``metadata.redacted_secrets``, set by the channels);
 - ``bot`` events whose text is one of the assistant's own replies for a clarifying question
-  (``actions.copy.CLARIFY``), a message it could not read (``UNCLEAR``, ``EMPTY``, ``JUNK``, ``FOREIGN``) or
+  (``bot.wording.CLARIFY``), a message it could not read (``UNCLEAR``, ``EMPTY``, ``JUNK``, ``FOREIGN``) or
   the secrets warning (``SECRET_WARNING``);
 - ``slot`` events ``kb_article`` (a knowledge answer), ``kb_helpful`` ("Ya, membantu" / "Belum membantu")
   and ``handoff_ticket`` (a ticket was created, the conversation goes to an agent).
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
-from actions import copy
+from bot import wording
 from nlu.payloads import is_own_payload
 from nlu.sentiment import detect_mood
 
@@ -33,7 +33,7 @@ CLARIFICATION = "clarification"
 FALLBACK_UNCLEAR, FALLBACK_EMPTY, FALLBACK_JUNK, FALLBACK_FOREIGN = "unclear", "empty", "junk", "foreign"
 FALLBACK_KINDS = (FALLBACK_UNCLEAR, FALLBACK_EMPTY, FALLBACK_JUNK, FALLBACK_FOREIGN)
 SECRET_WARNING = "secret_warning"
-_SECRET_WARNING_PREFIX = copy.SECRET_WARNING.split("{what}")[0]
+_SECRET_WARNING_PREFIX = wording.SECRET_WARNING.split("{what}")[0]
 
 # Moods (nlu.sentiment.Mood values) that count as an upset or panicking customer.
 UPSET, PANIC = "upset", "urgent"
@@ -43,15 +43,15 @@ UNKNOWN_CHANNEL = "unknown"
 
 def reply_kind(text: str) -> Optional[str]:
     """Which analytics-relevant reply ``text`` is (None for every other assistant message)."""
-    if text == copy.CLARIFY:
+    if text == wording.CLARIFY:
         return CLARIFICATION
-    if text.endswith(copy.UNCLEAR):   # may follow an empathy sentence
+    if text.endswith(wording.UNCLEAR):   # may follow an empathy sentence
         return FALLBACK_UNCLEAR
-    if text == copy.EMPTY:
+    if text == wording.EMPTY:
         return FALLBACK_EMPTY
-    if text == copy.JUNK:
+    if text == wording.JUNK:
         return FALLBACK_JUNK
-    if text == copy.FOREIGN:
+    if text == wording.FOREIGN:
         return FALLBACK_FOREIGN
     if text.startswith(_SECRET_WARNING_PREFIX):
         return SECRET_WARNING
@@ -61,7 +61,7 @@ def reply_kind(text: str) -> Optional[str]:
 def reply_needles() -> Tuple[str, ...]:
     """Plain-ASCII fragments, one of which every relevant reply contains verbatim even inside a JSON string
     (no quotes, backslashes or non-ASCII): a cheap test before decoding a ``bot`` event."""
-    sources = (copy.CLARIFY, copy.UNCLEAR, copy.EMPTY, copy.JUNK, copy.FOREIGN, _SECRET_WARNING_PREFIX)
+    sources = (wording.CLARIFY, wording.UNCLEAR, wording.EMPTY, wording.JUNK, wording.FOREIGN, _SECRET_WARNING_PREFIX)
     needles = tuple(text[:24] for text in sources)
     for needle in needles:
         if not needle.isascii() or '"' in needle or "\\" in needle:

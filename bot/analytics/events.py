@@ -74,7 +74,7 @@ def read_events(engine: sa.engine.Engine, since: Optional[float] = None,
                                        .order_by(events.c.id).limit(READ_BATCH)).all()
         if not batch:
             return
-        for row_id, data in batch:
+        for _row_id, data in batch:
             event = json.loads(data)
             stamp = event.get("timestamp") or 0.0
             if (since is None or stamp >= since) and (until is None or stamp < until):

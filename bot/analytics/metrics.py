@@ -90,7 +90,7 @@ def percentiles(values: Sequence[float], points: Sequence[int] = PERCENTILES) ->
     if not values:
         return {f"p{point}": None for point in points}
     found = np.percentile(np.asarray(values, dtype=float), list(points))
-    return {f"p{point}": round(float(value), 1) for point, value in zip(points, found)}
+    return {f"p{point}": round(float(value), 1) for point, value in zip(points, found, strict=True)}
 
 
 def minutes(span: timedelta) -> float:

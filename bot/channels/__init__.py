@@ -9,5 +9,5 @@ from bot.channels.telegram import TelegramInput
 from bot.channels.webchat import WebChatAssets
 from bot.channels.whatsapp import WhatsAppInput
 
-__all__ = ["AgentDesks", "MAX_BODY_BYTES", "MAX_SENDER_CHARS", "RequestError", "SafeRestInput", "SafeSocketIOInput", "TelegramInput",
-           "WebChatAssets", "WhatsAppInput", "parse_rest_body"]
+__all__ = ["AgentDesks", "MAX_BODY_BYTES", "MAX_SENDER_CHARS", "RequestError", "SafeRestInput", "SafeSocketIOInput",
+           "TelegramInput", "WebChatAssets", "WhatsAppInput", "parse_rest_body"]

@@ -26,10 +26,6 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_BODY_BYTES = 1_000_000
-APOLOGY = ("Mohon maaf, sistem kami sedang mengalami gangguan sehingga pesan Anda belum bisa diproses. "
-           "Pesan Anda sudah kami terima; silakan coba lagi beberapa saat lagi.")
-NON_TEXT_REPLY = ("Maaf, saat ini saya hanya bisa membaca pesan teks. Boleh tuliskan pertanyaan atau kendala "
-                  "Anda dalam bentuk teks? Jangan kirim foto kartu identitas, kata sandi, atau kode OTP ya.")
 
 
 class RequestError(ValueError):
@@ -84,7 +80,8 @@ def log_disabled(channel: str, missing: List[str]) -> None:
 def disabled_blueprint(channel: str, missing: List[str]) -> Blueprint:
     """Routes of a disabled channel: a health check saying why (also registered as the channel's part of
     ``GET /health``), and 503 for webhooks."""
-    from bot.health import DISABLED, health as health_registry
+    from bot.health import DISABLED
+    from bot.health import health as health_registry
 
     log_disabled(channel, missing)
     blueprint = Blueprint(f"disabled_{channel}", __name__)

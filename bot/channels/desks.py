@@ -21,11 +21,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import check_body_size, RequestError
-from bot.health import DOWN, OK, health
+from bot.channels.common import RequestError, check_body_size
 from bot.handoff.customers import customer_senders
 from bot.handoff.runtime import HandoffRuntime, gate, handoff_runtime
 from bot.handoff.service import utc_now
+from bot.health import DOWN, OK, health
 from bot.singleton import SingletonJob, TaskSlot
 
 logger = logging.getLogger(__name__)

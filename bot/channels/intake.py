@@ -33,8 +33,7 @@ from typing import Any, Awaitable, Callable, Dict, Hashable, List, Mapping, Opti
 
 from rasa.core.channels.channel import UserMessage
 
-from actions import copy
-from actions.secrets import secret_warning
+from bot import wording
 from bot.analytics import live_metrics
 from bot.channels.privacy_note import PrivacyNotes
 from bot.handoff.gate import HandoffGate
@@ -44,6 +43,7 @@ from bot.limits.capacity import Admission, ConcurrencyCap, Overloaded
 from bot.limits.flood import Clock, FloodLimiter
 from bot.retrying import Backoff
 from bot.tracker_outage import TrackerStoreUnavailable
+from bot.wording import secret_warning
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class MessageIntake:
         if limiter.notice_due(key, "slow_down"):
             logger.warning("flood limit: %s on %s sent over %d messages a minute; further ones are dropped",
                            message.sender_id, message.input_channel, limiter.limit)
-            notices.append(copy.FLOOD_SLOW_DOWN)
+            notices.append(wording.FLOOD_SLOW_DOWN)
         return notices
 
     def _capped(self, on_new_message: Handler, when_busy: WhenBusy) -> Handler:
@@ -169,7 +169,7 @@ class MessageIntake:
                 self._log_refusal(cap)
                 if when_busy is WhenBusy.REFUSE:
                     raise
-                await message.output_channel.send_text_message(message.sender_id, copy.BUSY)
+                await message.output_channel.send_text_message(message.sender_id, wording.BUSY)
                 return None
             try:
                 return await on_new_message(message)

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable, Iterable, Optional
 
 from rasa.core.channels.channel import UserMessage
 
-from actions import copy
+from bot import wording
 from bot.channels.common import SeenStore, short_token
 
 NOTE_CHANNEL = "privacy_note"
@@ -24,8 +24,9 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 
 def personal_data_note(kinds: Iterable[str]) -> Optional[str]:
     """The note for these masked kinds (``nik``, ``card``; others need none), or None."""
-    names = list(dict.fromkeys(copy.PERSONAL_DATA_NAMES[kind] for kind in kinds if kind in copy.PERSONAL_DATA_NAMES))
-    return copy.PERSONAL_DATA_NOTE.format(what=" dan ".join(names)) if names else None
+    names = list(dict.fromkeys(wording.PERSONAL_DATA_NAMES[kind] for kind in kinds
+                               if kind in wording.PERSONAL_DATA_NAMES))
+    return wording.PERSONAL_DATA_NOTE.format(what=" dan ".join(names)) if names else None
 
 
 class PrivacyNotes:

@@ -21,11 +21,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import APOLOGY, RequestError, check_body_size, redact_at_entry
+from bot.channels.common import RequestError, check_body_size, redact_at_entry
 from bot.channels.intake import WhenBusy, intake
 from bot.handoff.runtime import handoff_runtime
 from bot.health import OK, health
 from bot.limits.capacity import Overloaded
+from bot.wording import APOLOGY
 
 logger = logging.getLogger(__name__)
 

@@ -42,10 +42,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import APOLOGY, MAX_BODY_BYTES, RequestError, redact_at_entry
-from bot.handoff.customers import SocketIOSender, customer_senders
+from bot.channels.common import MAX_BODY_BYTES, RequestError, redact_at_entry
 from bot.channels.intake import WhenBusy, intake
+from bot.handoff.customers import SocketIOSender, customer_senders
 from bot.health import OK, health
+from bot.wording import APOLOGY
 
 logger = logging.getLogger(__name__)
 

@@ -38,13 +38,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import RequestError, disabled_blueprint, setting
+from bot.channels.intake import WhenBusy, intake
 from bot.channels.telegram_output import TelegramOutput
 from bot.channels.telegram_runtime import CHANNEL, TelegramRuntime
-from bot.singleton import SingletonJob
-from bot.health import health
-from bot.handoff.customers import OutputChannelSender, customer_senders
-from bot.channels.intake import WhenBusy, intake
 from bot.channels.telegram_updates import parse_webhook_body
+from bot.handoff.customers import OutputChannelSender, customer_senders
+from bot.health import health
+from bot.singleton import SingletonJob
 
 logger = logging.getLogger(__name__)
 

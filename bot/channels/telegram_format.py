@@ -12,7 +12,6 @@ from bot.channels.common import split_text
 from bot.text_limits import utf16_length
 
 MAX_MESSAGE_UTF16 = 4096   # Telegram's limit for one message, in UTF-16 code units
-BUTTONS_ONLY_TEXT = "Silakan pilih salah satu:"
 
 # ``**bold**`` on one line, not empty, not starting or ending with a space (after escaping, the inner text
 # holds no ``<``/``>``, so the tags we add can never be unbalanced or nested wrongly).

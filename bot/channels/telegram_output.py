@@ -14,12 +14,14 @@ from rasa.core.channels.channel import OutputChannel
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.channels.telegram_buttons import ButtonStore
-from bot.channels.telegram_format import BUTTONS_ONLY_TEXT, html_parts
+from bot.channels.telegram_format import html_parts
 from bot.channels.telegram_updates import chat_of
 from bot.retrying import retry_after_seconds
+from bot.wording import BUTTONS_ONLY_TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +34,29 @@ class UnexpectedAnswer(TelegramError):
     """The Bot API answered ``ok`` with a result the channel cannot use."""
 
 
-class ChannelBot(Bot):
-    """``telegram.Bot`` plus raw ``getUpdates`` (plain JSON, so one odd update cannot break a whole batch)."""
+def flood_limiter() -> AIORateLimiter:
+    """python-telegram-bot's rate limiter with Telegram's documented limits (30 messages a second in all,
+    20 a minute per group), so a burst waits its turn instead of earning a 429. It does not retry: a 429's
+    ``Retry-After`` is handled where the call is made (one capped wait for a reply, the outbox's schedule
+    for agent notifications)."""
+    return AIORateLimiter(max_retries=0)
+
+
+def _handled_here(record: logging.LogRecord) -> bool:
+    """The limiter logs every 429 it passes on as an error with a traceback; the caller handles and logs it."""
+    return "after maximum of 0 retries" not in record.getMessage()
+
+
+logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_handled_here)
+
+
+class ChannelBot(ExtBot):
+    """python-telegram-bot's bot with the flood limiter (see :func:`flood_limiter`), plus raw ``getUpdates``
+    (plain JSON, so one odd update cannot break a whole batch)."""
+
+    def __init__(self, token: str, **kwargs: Any) -> None:
+        kwargs.setdefault("rate_limiter", flood_limiter())
+        super().__init__(token, **kwargs)
 
     async def get_raw_updates(self, offset: Optional[int], timeout: int, allowed_updates: List[str]) -> List[Any]:
         """Long-poll ``getUpdates``; the updates as JSON values (each should be an object). Raises

@@ -17,13 +17,13 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 from rasa.core.channels.channel import UserMessage
 from telegram.error import Conflict, TelegramError
 
-from bot.channels.common import (APOLOGY, NON_TEXT_REPLY, BackgroundTasks, ChatQueue, RequestError, SeenStore,
-                                 redact_at_entry)
+from bot.channels.common import BackgroundTasks, ChatQueue, RequestError, SeenStore, redact_at_entry
 from bot.channels.degradation import DEGRADED, OK, ChannelState, describe
 from bot.channels.telegram_buttons import ButtonStore
 from bot.channels.telegram_output import ChannelBot, TelegramOutput, UnexpectedAnswer, make_bot, typing
 from bot.channels.telegram_updates import CALLBACK, IGNORED, NON_TEXT, START, Incoming, parse_update
 from bot.retrying import Backoff, asked_wait
+from bot.wording import APOLOGY, NON_TEXT_REPLY
 
 logger = logging.getLogger(__name__)
 

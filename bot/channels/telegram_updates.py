@@ -87,7 +87,7 @@ def is_start_command(text: str) -> bool:
 def _message(update_id: int, message: Dict[str, Any]) -> Incoming:
     chat = _object(message, "chat")
     chat_id = _id(chat, "id", required=True)
-    user = _object(message, "from", required=False)
+    user = _optional_object(message, "from")
     user_id, first_name, is_bot = _user(user)
     text = _string(message, "text")
     if _string(chat, "type") not in (None, "private") or is_bot:
@@ -106,7 +106,7 @@ def _callback(update_id: int, query: Dict[str, Any]) -> Incoming:
         raise RequestError(400, "'callback_query.id' must be a non-empty string")
     user_id, first_name, _ = _user(_object(query, "from"))
     data = _string(query, "data")
-    message = _object(query, "message", required=False)
+    message = _optional_object(query, "message")
     chat = _object(message, "chat") if message else None
     chat_id = _id(chat, "id", required=True) if chat else None
     if chat and _string(chat, "type") not in (None, "private"):
@@ -126,13 +126,16 @@ def _user(user: Optional[Dict[str, Any]]) -> Tuple[Optional[int], Optional[str],
     return user_id, name or None, bool(is_bot)
 
 
-def _object(data: Dict[str, Any], key: str, required: bool = True) -> Optional[Dict[str, Any]]:
+def _object(data: Dict[str, Any], key: str) -> Dict[str, Any]:
     value = data.get(key)
-    if value is None and not required:
-        return None
     if not isinstance(value, dict):
         raise RequestError(400, f"'{key}' must be a JSON object")
     return value
+
+
+def _optional_object(data: Dict[str, Any], key: str) -> Optional[Dict[str, Any]]:
+    """Like :func:`_object`, but None when the key is absent or null."""
+    return None if data.get(key) is None else _object(data, key)
 
 
 def _id(data: Dict[str, Any], key: str, required: bool = False) -> Optional[int]:

@@ -35,16 +35,31 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import (APOLOGY, NON_TEXT_REPLY, BackgroundTasks, ChatQueue, RequestError, SeenStore,
-                                 check_body_size, disabled_blueprint, redact_at_entry, setting)
+from bot.channels.common import (
+    BackgroundTasks,
+    ChatQueue,
+    RequestError,
+    SeenStore,
+    check_body_size,
+    disabled_blueprint,
+    redact_at_entry,
+    setting,
+)
+from bot.channels.intake import WhenBusy, intake
 from bot.channels.whatsapp_choices import ChoiceStore
 from bot.channels.whatsapp_graph import DEFAULT_API_BASE_URL, GraphClient
 from bot.channels.whatsapp_messages import choice_messages, choices_from_buttons, image_message, text_messages
+from bot.channels.whatsapp_webhook import (
+    SIGNATURE_HEADER,
+    IncomingMessage,
+    check_signature,
+    parse_webhook,
+    verify_handshake,
+    wa_id_of,
+)
 from bot.handoff.customers import WhatsAppSender, WhatsAppTemplate, customer_senders
 from bot.health import health
-from bot.channels.intake import WhenBusy, intake
-from bot.channels.whatsapp_webhook import (SIGNATURE_HEADER, IncomingMessage, check_signature, parse_webhook,
-                                           verify_handshake, wa_id_of)
+from bot.wording import APOLOGY, NON_TEXT_REPLY
 
 logger = logging.getLogger(__name__)
 

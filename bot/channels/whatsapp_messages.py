@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from bot.channels.common import split_text
 from bot.text_limits import clip
+from bot.wording import BUTTONS_ONLY_TEXT, WHATSAPP_LIST_BUTTON, WHATSAPP_LIST_SECTION
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,6 @@ MAX_ROWS = 10
 ROW_TITLE_LIMIT = 24
 ROW_DESCRIPTION_LIMIT = 72
 CHOICE_ID_LIMIT = 200      # list rows allow 200, reply buttons 256: one limit for both
-LIST_BUTTON_LABEL = "Lihat pilihan"
-LIST_SECTION_TITLE = "Pilihan"
-DEFAULT_BODY = "Silakan pilih salah satu:"
 
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
 _BOLD_UNDERSCORE = re.compile(r"__(?=\S)(.+?)(?<=\S)__", re.DOTALL)
@@ -109,7 +107,8 @@ def button_message(to: str, body: str, choices: List[Choice], issue: ChoiceIssue
     """Interactive reply buttons (1 to 3 choices)."""
     choices = choices[:MAX_BUTTONS]
     titles = unique_titles([c.title for c in choices], BUTTON_TITLE_LIMIT)
-    buttons = [{"type": "reply", "reply": {"id": issue(to, c.payload), "title": t}} for c, t in zip(choices, titles)]
+    buttons = [{"type": "reply", "reply": {"id": issue(to, c.payload), "title": t}}
+               for c, t in zip(choices, titles, strict=True)]
     return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "interactive",
             "interactive": {"type": "button", "body": {"text": body}, "action": {"buttons": buttons}}}
 
@@ -122,13 +121,13 @@ def list_message(to: str, body: str, choices: List[Choice], issue: ChoiceIssuer)
     choices = choices[:MAX_ROWS]
     titles = unique_titles([c.title for c in choices], ROW_TITLE_LIMIT)
     rows = []
-    for choice, title in zip(choices, titles):
+    for choice, title in zip(choices, titles, strict=True):
         row: Dict[str, Any] = {"id": issue(to, choice.payload), "title": title}
         full = " ".join(plain(choice.title).split())
         if full != title:
             row["description"] = clip(full, ROW_DESCRIPTION_LIMIT)
         rows.append(row)
-    action = {"button": LIST_BUTTON_LABEL, "sections": [{"title": LIST_SECTION_TITLE, "rows": rows}]}
+    action = {"button": WHATSAPP_LIST_BUTTON, "sections": [{"title": WHATSAPP_LIST_SECTION, "rows": rows}]}
     return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "interactive",
             "interactive": {"type": "list", "body": {"text": body}, "action": action}}
 
@@ -144,7 +143,7 @@ def choice_messages(to: str, text: Optional[str], choices: List[Choice],
     if len(last) > BODY_LIMIT:
         body_part = split_text(last, BODY_LIMIT)[-1]   # split_text keeps the text, so ``last`` ends with it
         leading, last = leading + [last[: len(last) - len(body_part)].rstrip()], body_part
-    body = last or DEFAULT_BODY
+    body = last or BUTTONS_ONLY_TEXT
     messages = [text_message(to, part) for part in leading]
     build = button_message if len(choices) <= MAX_BUTTONS else list_message
     messages.append(build(to, body, choices, issue))

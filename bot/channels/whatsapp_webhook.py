@@ -157,8 +157,9 @@ def _read_message(message: Dict[str, Any], names: Dict[str, str]) -> Optional[In
     if not _WA_ID.fullmatch(wa_id):
         raise RequestError(400, "'messages[].from' is not a WhatsApp id")
     kind = _required_str(message.get("type"), "messages[].type")
-    common = {"message_id": message_id, "wa_id": wa_id, "customer_name": names.get(wa_id, names.get("", "")),
-              "timestamp": _timestamp(message.get("timestamp"))}
+    common: Dict[str, Any] = {"message_id": message_id, "wa_id": wa_id,
+                              "customer_name": names.get(wa_id, names.get("", "")),
+                              "timestamp": _timestamp(message.get("timestamp"))}
     if kind == "text":
         text = _required_str(_object(message.get("text"), "text").get("body"), "text.body", allow_empty=True)
         return IncomingMessage(kind="text", text=text, **common)

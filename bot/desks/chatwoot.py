@@ -67,15 +67,14 @@ from typing import Any, Deque, Dict, Iterable, List, Optional, Sequence, Set, Tu
 
 import httpx
 
-# bot.tickets first: importing bot.handoff.model before it is a circular import (bot.tickets -> handoff.store)
-from bot.tickets.model import Ticket
-from bot.tickets.notifiers import DeliveryError, Undeliverable
-from bot.tickets.render import clean, detail_parts, other_flags, overview, secret_warning, transcript_parts
-from bot.handoff.model import ACTIVE_STATES, Agent, Handoff, ThreadMessage  # noqa: E402,I100
+from bot.handoff.model import ACTIVE_STATES, Agent, Handoff, ThreadMessage
 from bot.handoff.service import CLOSED, DUPLICATE, EMPTY, TAKEN, HandoffService, Outcome
 from bot.privacy import audit
 from bot.retrying import retry_after_seconds
 from bot.text_limits import clip
+from bot.tickets.model import Ticket
+from bot.tickets.notifiers import DeliveryError, Undeliverable
+from bot.tickets.render import clean, detail_parts, other_flags, overview, secret_warning, transcript_parts
 from nlu.personal_data import mask_personal_data
 
 logger = logging.getLogger(__name__)
@@ -508,15 +507,14 @@ class ChatwootDesk:
 
     def _foreign(self, payload: dict, inbox: Any) -> bool:
         """An event of another account or inbox (account webhooks see every inbox)."""
-        account = payload.get("account") if isinstance(payload.get("account"), dict) else {}
+        account = _object(payload, "account")
         account_id = _as_int(account.get("id", payload.get("account_id")))
         return (account_id is not None and account_id != self.account_id) or \
             (_as_int(inbox) is not None and _as_int(inbox) != self.inbox_id)
 
     async def _on_message(self, payload: dict) -> dict:
-        conversation = payload.get("conversation") if isinstance(payload.get("conversation"), dict) else {}
-        inbox = (payload.get("inbox") or {}).get("id") if isinstance(payload.get("inbox"), dict) \
-            else conversation.get("inbox_id")
+        conversation = _object(payload, "conversation")
+        inbox = payload["inbox"].get("id") if isinstance(payload.get("inbox"), dict) else conversation.get("inbox_id")
         if self._foreign(payload, inbox):
             return _ignored("another account or inbox")
         why = self._not_an_agent_reply(payload)
@@ -596,7 +594,7 @@ class ChatwootDesk:
 
     def _assignee(self, payload: dict) -> Optional[Agent]:
         """The conversation's assigned agent (``meta.assignee``, a user), if any."""
-        meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
+        meta = _object(payload, "meta")
         assignee = meta.get("assignee")
         if not isinstance(assignee, dict) or assignee.get("type", "user") != "user" or assignee.get("id") is None:
             return None
@@ -654,6 +652,12 @@ class ChatwootDesk:
         """Wait for the notes to agents still being posted (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _object(payload: dict, key: str) -> dict:
+    """``payload[key]`` when it is a JSON object, else an empty one."""
+    value = payload.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _payload_list(answer: Any) -> List[dict]:

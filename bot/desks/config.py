@@ -59,8 +59,8 @@ def _telegram_group(name: str, entry: Mapping[str, Any], service: HandoffService
 def _chatwoot(name: str, entry: Mapping[str, Any], service: HandoffService) -> Desk:
     from bot.desks.chatwoot import ChatwootDesk
 
-    return ChatwootDesk(name, base_url=text_value(entry, "base_url"), account_id=text_value(entry, "account_id"),
-                        inbox_id=text_value(entry, "inbox_id"), api_token=text_value(entry, "api_token"),
+    return ChatwootDesk(name, base_url=text_value(entry, "base_url"), account_id=int(text_value(entry, "account_id")),
+                        inbox_id=int(text_value(entry, "inbox_id")), api_token=text_value(entry, "api_token"),
                         service=service, webhook_secret=text_value(entry, "webhook_secret"), timeout=_timeout(entry),
                         agents=_agents(entry))
 

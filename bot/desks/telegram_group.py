@@ -187,7 +187,8 @@ class TelegramGroupDesk:
     def _delivery_error(self, error: TelegramError) -> DeliveryError:
         self._last_error = self._without_token(f"{type(error).__name__}: {error}")
         if isinstance(error, RetryAfter):
-            return DeliveryError(f"Telegram rate limit: {self._last_error}", retry_after=retry_after_seconds(error.retry_after))
+            return DeliveryError(f"Telegram rate limit: {self._last_error}",
+                                 retry_after=retry_after_seconds(error.retry_after))
         return DeliveryError(f"Telegram: {self._last_error}")
 
     async def _link(self, ticket_id: str, refs: Sequence[str]) -> None:

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import List, Mapping
 
-from actions import copy
+from bot import wording
 from bot.desks.base import Desk
 from bot.handoff.customers import CustomerSenders
 from bot.handoff.model import CUSTOMER_TARGET, TO_AGENT, Outgoing
@@ -75,7 +75,7 @@ class HandoffWorker(OutboxWorker):
         if message is None:
             return
         handoff = await asyncio.to_thread(store.get, message.ticket_id)
-        note = copy.NOTE_UNDELIVERABLE.format(ticket_id=message.ticket_id, reason=str(error),
+        note = wording.NOTE_UNDELIVERABLE.format(ticket_id=message.ticket_id, reason=str(error),
                                               text=clip(message.text, 300))
         targets = self.service.desk_targets(handoff) if handoff else self.service.desk_names
         await asyncio.to_thread(self._post_note, message.ticket_id, note, targets)

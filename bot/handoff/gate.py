@@ -17,11 +17,11 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence
 
 from rasa.core.channels.channel import UserMessage
 
-from actions import copy
-from actions.secrets import secret_warning
+from bot import wording
 from bot.handoff.model import SURVEY_ASKED, SURVEY_COMMENT, SURVEY_DONE, SURVEY_EXPIRED, Handoff, Outgoing
 from bot.handoff.service import HandoffService, utc_now
 from bot.handoff.survey import looks_like_survey_payload, parse_payload, typed_rating, typed_skip
+from bot.wording import secret_warning
 from nlu.normalizer import normalize
 from nlu.questions import is_question
 
@@ -85,10 +85,10 @@ def _during_handoff(service: HandoffService, handoff: Handoff, text: str, secret
         return GateDecision(True, replies + ([left] if left else []))
     if looks_like_survey_payload(text):
         return GateDecision(True, replies)  # an old survey tap while a new ticket is open: nothing to forward
-    forwarded = copy.NOTE_BUTTON.format(payload=text.strip()) if text.strip().startswith("/") else text
+    forwarded = wording.NOTE_BUTTON.format(payload=text.strip()) if text.strip().startswith("/") else text
     if secrets:
-        names = ", ".join(dict.fromkeys(copy.SECRET_NAMES.get(kind, kind) for kind in secrets))
-        forwarded = f"{forwarded}\n{copy.NOTE_SECRET.format(what=names)}".strip()
+        names = ", ".join(dict.fromkeys(wording.SECRET_NAMES.get(kind, kind) for kind in secrets))
+        forwarded = f"{forwarded}\n{wording.NOTE_SECRET.format(what=names)}".strip()
     if not forwarded.strip():
         return GateDecision(True, replies)
     notice = service.forward(handoff, forwarded, now, dedupe_key=message_key)
@@ -103,15 +103,15 @@ def _survey_tap(service: HandoffService, sender_id: str, ticket_id: str, rating:
         return GateDecision(True)
     if rating is None:  # "Lewati"
         skipped = handoff.survey == SURVEY_COMMENT and service.end_survey(handoff, SURVEY_DONE, now)
-        return GateDecision(True, [Outgoing(copy.CSAT_SKIPPED)] if skipped else [])
+        return GateDecision(True, [Outgoing(wording.CSAT_SKIPPED)] if skipped else [])
     if handoff.survey == SURVEY_ASKED and service.survey_open(handoff, now):
         thanks = service.rate(handoff, rating, now)
         if thanks is not None:
             return GateDecision(True, [thanks])
         handoff = service.store.get(ticket_id) or handoff
     if handoff.rating is not None:
-        return GateDecision(True, [Outgoing(copy.CSAT_ALREADY.format(ticket_id=ticket_id))])
-    return GateDecision(True, [Outgoing(copy.CSAT_CLOSED.format(ticket_id=ticket_id))])
+        return GateDecision(True, [Outgoing(wording.CSAT_ALREADY.format(ticket_id=ticket_id))])
+    return GateDecision(True, [Outgoing(wording.CSAT_CLOSED.format(ticket_id=ticket_id))])
 
 
 def _survey_reply(service: HandoffService, survey: Handoff, text: str, secrets: Sequence[str],
@@ -126,7 +126,7 @@ def _survey_reply(service: HandoffService, survey: Handoff, text: str, secrets: 
         return TO_BOT
     if typed_skip(text):
         service.end_survey(survey, SURVEY_DONE, now)
-        return GateDecision(True, [Outgoing(copy.CSAT_SKIPPED)])
+        return GateDecision(True, [Outgoing(wording.CSAT_SKIPPED)])
     if service.comment_window_open(survey, now) and not secrets and not text.strip().startswith("/") and \
             text.strip() and not is_question(text):   # a new question goes to the bot, not into the comment
         thanks = service.comment(survey, text, now)

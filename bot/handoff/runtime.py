@@ -57,7 +57,9 @@ def build_runtime() -> HandoffRuntime:
         import asyncio
 
         waiting = await asyncio.to_thread(store.waiting_for_customer, customer_id)
-        if waiting and await asyncio.to_thread(store.outbox.retry_now, waiting, "customer", utc_now()):
+        if not waiting:
+            return
+        if await asyncio.to_thread(store.outbox.retry_now, waiting, "customer", utc_now()):
             worker.wake()
 
     customer_senders.on_customer_back = customer_back

@@ -15,13 +15,38 @@ from typing import List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
-from actions import copy
+from bot import wording
 from bot.analytics.live_metrics import handoff_event
-from bot.handoff.model import (WAITING, CUSTOMER_AUTHOR, CUSTOMER_TARGET, LEFT, RESOLVED, SURVEY_ASKED, SURVEY_COMMENT,
-                               SURVEY_DONE, SURVEY_EXPIRED, TO_AGENT, TO_CUSTOMER, WITH_AGENT, Agent, Handoff,
-                               Outgoing)
-from bot.handoff.store import (IS_ACTIVE, DuplicateMessage, IS_WAITING, NO_NOTICE_YET, NO_UNCLAIMED_NOTICE_YET, SURVEY_OPEN,
-                               SURVEY_WAITS_FOR_COMMENT, SURVEY_WAITS_FOR_RATING, HandoffStore, clean_text, held_by)
+from bot.handoff.model import (
+    CUSTOMER_AUTHOR,
+    CUSTOMER_TARGET,
+    LEFT,
+    RESOLVED,
+    SURVEY_ASKED,
+    SURVEY_COMMENT,
+    SURVEY_DONE,
+    SURVEY_EXPIRED,
+    TO_AGENT,
+    TO_CUSTOMER,
+    WAITING,
+    WITH_AGENT,
+    Agent,
+    Handoff,
+    Outgoing,
+)
+from bot.handoff.store import (
+    IS_ACTIVE,
+    IS_WAITING,
+    NO_NOTICE_YET,
+    NO_UNCLAIMED_NOTICE_YET,
+    SURVEY_OPEN,
+    SURVEY_WAITS_FOR_COMMENT,
+    SURVEY_WAITS_FOR_RATING,
+    DuplicateMessage,
+    HandoffStore,
+    clean_text,
+    held_by,
+)
 from bot.handoff.survey import rating_buttons, skip_button
 from bot.tickets.schema import handoffs
 from bot.tickets.sla import add_operating_time, within_operating_hours
@@ -60,8 +85,10 @@ def utc_now() -> datetime:
 
 def agent_label(agent: Agent) -> str:
     """How the customer sees the agent: ``Agen Rina``."""
-    name = " ".join(agent.name.split())[:60] or "kami"
-    return name if name.lower().startswith("agen") else copy.AGENT_LABEL.format(name=name)
+    name = " ".join(agent.name.split())[:60]
+    if not name:
+        return wording.AGENT_UNNAMED
+    return name if name.lower().startswith("agen") else wording.AGENT_LABEL.format(name=name)
 
 
 def when_text(at: datetime, now: datetime) -> str:
@@ -126,8 +153,8 @@ class HandoffService:
             ticket_id, IS_WAITING,
             {"state": WITH_AGENT, "claimed_at": now, "agent_desk": agent.desk, "agent_id": agent.agent_id,
              "agent_name": agent.name[:128]}, now,
-            messages=[self._to_customer(Outgoing(copy.HANDOFF_CLAIMED.format(agent=label, ticket_id=ticket_id))),
-                      self._note(copy.NOTE_CLAIMED.format(ticket_id=ticket_id, agent=agent.name))])
+            messages=[self._to_customer(Outgoing(wording.HANDOFF_CLAIMED.format(agent=label, ticket_id=ticket_id))),
+                      self._note(wording.NOTE_CLAIMED.format(ticket_id=ticket_id, agent=agent.name))])
         if handoff is not None:
             logger.info("handoff %s claimed by %s (%s)", ticket_id, agent.name, agent.desk)
             handoff_event("claimed")
@@ -156,10 +183,12 @@ class HandoffService:
             claimed = self.claim(ticket_id, agent, now)
             if not claimed.ok:
                 return claimed
-        message = Outgoing(copy.AGENT_SAYS.format(agent=agent_label(agent), text=text.strip()), author=agent.name)
+        message = Outgoing(wording.AGENT_SAYS.format(agent=agent_label(agent), text=text.strip()), author=agent.name)
         try:
             handoff = self.store.transition(
-                ticket_id, held_by(agent), {"first_reply_at": sa.func.coalesce(handoffs.c.first_reply_at, sa.literal(now, handoffs.c.first_reply_at.type))}, now,
+                ticket_id, held_by(agent),
+                {"first_reply_at": sa.func.coalesce(handoffs.c.first_reply_at,
+                                                    sa.literal(now, handoffs.c.first_reply_at.type))}, now,
                 messages=[self._to_customer(message)], dedupe_key=dedupe_key)
         except DuplicateMessage:
             return Outcome(DUPLICATE, "Balasan ini sudah terkirim sebelumnya.", self.store.get(ticket_id))
@@ -177,9 +206,9 @@ class HandoffService:
         closer = agent or current.agent
         if agent is not None and current.agent is not None and not agent.same_person(current.agent):
             return self._missing(ticket_id)
-        label = agent_label(closer) if closer else "Agen kami"
-        resolved = Outgoing(copy.HANDOFF_RESOLVED.format(agent=label, ticket_id=ticket_id))
-        survey = Outgoing(copy.CSAT_QUESTION.format(ticket_id=ticket_id), buttons=rating_buttons(ticket_id))
+        label = agent_label(closer) if closer else wording.AGENT_UNNAMED
+        resolved = Outgoing(wording.HANDOFF_RESOLVED.format(agent=label, ticket_id=ticket_id))
+        survey = Outgoing(wording.CSAT_QUESTION.format(ticket_id=ticket_id), buttons=rating_buttons(ticket_id))
         values = {"state": RESOLVED, "resolved_at": now, "survey": SURVEY_ASKED, "survey_sent_at": now}
         if current.agent is None and closer is not None:
             values.update(agent_desk=closer.desk, agent_id=closer.agent_id, agent_name=closer.name[:128],
@@ -187,7 +216,8 @@ class HandoffService:
         handoff = self.store.transition(
             ticket_id, IS_ACTIVE, values, now, close_ticket=True,
             messages=[self._to_customer(resolved, survey),
-                      self._note(copy.NOTE_CLOSED.format(ticket_id=ticket_id, agent=closer.name if closer else "CLI"))])
+                      self._note(wording.NOTE_CLOSED.format(ticket_id=ticket_id,
+                                                            agent=closer.name if closer else "CLI"))])
         if handoff is None:
             return self._missing(ticket_id)
         logger.info("handoff %s resolved; CSAT survey queued", ticket_id)
@@ -214,36 +244,36 @@ class HandoffService:
     def notice_text(self, handoff: Handoff, now: datetime) -> str:
         """"The agent will reply here", with the honest expected wait."""
         if handoff.state == WITH_AGENT and handoff.agent is not None:
-            return copy.HANDOFF_WITH_AGENT.format(agent=agent_label(handoff.agent))
+            return wording.HANDOFF_WITH_AGENT.format(agent=agent_label(handoff.agent))
         due = self.expected_reply(handoff, now)
         if within_operating_hours(now):
-            return copy.HANDOFF_WAITING_IN_HOURS.format(ticket_id=handoff.ticket_id, due=due)
-        return copy.HANDOFF_WAITING_OUT_OF_HOURS.format(ticket_id=handoff.ticket_id, due=due,
-                                                        hours=copy.agent_hours_text())
+            return wording.HANDOFF_WAITING_IN_HOURS.format(ticket_id=handoff.ticket_id, due=due)
+        return wording.HANDOFF_WAITING_OUT_OF_HOURS.format(ticket_id=handoff.ticket_id, due=due,
+                                                        hours=wording.agent_hours_text())
 
     def leave(self, handoff: Handoff, now: Optional[datetime] = None) -> Optional[Outgoing]:
         """The customer goes back to the bot: the ticket is closed without a survey, agents are told."""
         now = now or utc_now()
         left = self.store.transition(handoff.ticket_id, IS_ACTIVE, {"state": LEFT, "resolved_at": now}, now,
                                      close_ticket=True,
-                                     messages=[self._note(copy.NOTE_CUSTOMER_LEFT.format(ticket_id=handoff.ticket_id))])
+                                     messages=[self._note(wording.NOTE_CUSTOMER_LEFT.format(ticket_id=handoff.ticket_id))])
         if left is None:
             return None
         logger.info("handoff %s: the customer went back to the bot", handoff.ticket_id)
         handoff_event("left")
-        return Outgoing(copy.HANDOFF_LEFT.format(ticket_id=handoff.ticket_id))
+        return Outgoing(wording.HANDOFF_LEFT.format(ticket_id=handoff.ticket_id))
 
     def rate(self, handoff: Handoff, rating: int, now: Optional[datetime] = None) -> Optional[Outgoing]:
         """Store the CSAT rating (once per ticket); the thank-you that invites an optional comment."""
         now = now or utc_now()
         rated = self.store.transition(
             handoff.ticket_id, SURVEY_WAITS_FOR_RATING, {"rating": rating, "rated_at": now, "survey": SURVEY_COMMENT},
-            now, messages=[self._note(copy.NOTE_RATING.format(ticket_id=handoff.ticket_id, rating=rating,
-                                                               label=copy.CSAT_CHOICES[rating]))])
+            now, messages=[self._note(wording.NOTE_RATING.format(ticket_id=handoff.ticket_id, rating=rating,
+                                                               label=wording.CSAT_CHOICES[rating]))])
         if rated is None:
             return None
         logger.info("handoff %s rated %d", handoff.ticket_id, rating)
-        text = copy.CSAT_SORRY if rating <= 2 else copy.CSAT_THANKS
+        text = wording.CSAT_SORRY if rating <= 2 else wording.CSAT_THANKS
         return Outgoing(text, buttons=(skip_button(handoff.ticket_id),))
 
     def comment(self, handoff: Handoff, text: str, now: Optional[datetime] = None) -> Optional[Outgoing]:
@@ -252,8 +282,8 @@ class HandoffService:
         comment = clean_text(text)
         done = self.store.transition(
             handoff.ticket_id, SURVEY_WAITS_FOR_COMMENT, {"comment": comment, "survey": SURVEY_DONE}, now,
-            messages=[self._note(copy.NOTE_COMMENT.format(ticket_id=handoff.ticket_id, comment=comment))])
-        return Outgoing(copy.CSAT_COMMENT_THANKS) if done is not None else None
+            messages=[self._note(wording.NOTE_COMMENT.format(ticket_id=handoff.ticket_id, comment=comment))])
+        return Outgoing(wording.CSAT_COMMENT_THANKS) if done is not None else None
 
     def end_survey(self, handoff: Handoff, state: str = SURVEY_DONE, now: Optional[datetime] = None) -> bool:
         """Finish (skip) or quietly expire an open survey."""
@@ -273,12 +303,12 @@ class HandoffService:
         for handoff in self.store.in_states([WAITING]):
             if handoff.unclaimed_notice_at is not None or now < self.claim_deadline(handoff):
                 continue
-            text = copy.HANDOFF_UNCLAIMED.format(ticket_id=handoff.ticket_id, due=self.expected_reply(handoff, now))
+            text = wording.HANDOFF_UNCLAIMED.format(ticket_id=handoff.ticket_id, due=self.expected_reply(handoff, now))
             since = when_text(handoff.created_at, now)
             if self.store.transition(handoff.ticket_id, sa.and_(IS_WAITING, NO_UNCLAIMED_NOTICE_YET),
                                      {"unclaimed_notice_at": now}, now,
                                      messages=[self._to_customer(Outgoing(text)),
-                                               self._note(copy.NOTE_UNCLAIMED.format(ticket_id=handoff.ticket_id,
+                                               self._note(wording.NOTE_UNCLAIMED.format(ticket_id=handoff.ticket_id,
                                                                                      since=since))]) is not None:
                 told += 1
                 handoff_event("unclaimed")
@@ -288,14 +318,15 @@ class HandoffService:
         for survey_state, ttl, since_field in ((SURVEY_ASKED, SURVEY_TTL, "survey_sent_at"),
                                                 (SURVEY_COMMENT, COMMENT_TTL, "rated_at")):
             for handoff in self.store.with_survey(survey_state):
-                since = getattr(handoff, since_field) or handoff.created_at
-                if now - since >= ttl and self.end_survey(handoff, SURVEY_EXPIRED, now):
+                started = getattr(handoff, since_field) or handoff.created_at
+                if now - started >= ttl and self.end_survey(handoff, SURVEY_EXPIRED, now):
                     expired += 1
         return told, expired
 
     def comment_window_open(self, handoff: Handoff, now: datetime) -> bool:
         """Whether a message now may still be taken as the survey comment."""
-        return handoff.survey == SURVEY_COMMENT and handoff.rated_at is not None and now - handoff.rated_at < COMMENT_TTL
+        return (handoff.survey == SURVEY_COMMENT and handoff.rated_at is not None
+                and now - handoff.rated_at < COMMENT_TTL)
 
     def survey_open(self, handoff: Handoff, now: datetime) -> bool:
         """Whether the rating question is still open."""

@@ -14,13 +14,25 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.handoff.model import (ACTIVE_STATES, CUSTOMER_TARGET, SURVEY_ASKED, SURVEY_COMMENT, TO_CUSTOMER, WAITING,
-                               WITH_AGENT, Agent, Handoff, Outgoing, ThreadMessage)
+from bot.handoff.model import (
+    ACTIVE_STATES,
+    CUSTOMER_TARGET,
+    SURVEY_ASKED,
+    SURVEY_COMMENT,
+    TO_CUSTOMER,
+    WAITING,
+    WITH_AGENT,
+    Agent,
+    Handoff,
+    Outgoing,
+    ThreadMessage,
+)
 from bot.tickets.database import Database
 from bot.tickets.outbox import SENT, Outbox, QueueTable
 from bot.tickets.schema import desk_links, handoff_messages, handoffs, message_outbox, tickets
 from nlu.scrub import protected
 from nlu.secrets import redact
+
 
 class DuplicateMessage(Exception):
     """A message with this dedupe key exists already (a redelivered webhook or update)."""
@@ -163,7 +175,8 @@ class HandoffStore:
         """Record a desk's id for a ticket (idempotent)."""
         try:
             with self.database.writer.begin() as connection:
-                connection.execute(sa.insert(desk_links).values(desk=desk, ref=ref, ticket_id=ticket_id, created_at=now))
+                connection.execute(sa.insert(desk_links).values(desk=desk, ref=ref, ticket_id=ticket_id,
+                                                                created_at=now))
         except IntegrityError:
             pass  # recorded before (a redelivered announcement)
 
@@ -255,6 +268,6 @@ def held_by(agent: Agent) -> Any:
                    handoffs.c.agent_id == agent.agent_id)
 
 
-__all__ = ["HandoffStore", "DuplicateMessage", "first_in_line", "clean_text", "MESSAGE_OUTBOX", "IS_WAITING", "IS_ACTIVE",
-           "held_by", "SURVEY_WAITS_FOR_RATING", "SURVEY_WAITS_FOR_COMMENT", "SURVEY_OPEN", "NO_NOTICE_YET",
-           "NO_UNCLAIMED_NOTICE_YET"]
+__all__ = ["HandoffStore", "DuplicateMessage", "first_in_line", "clean_text", "MESSAGE_OUTBOX", "IS_WAITING",
+           "IS_ACTIVE", "held_by", "SURVEY_WAITS_FOR_RATING", "SURVEY_WAITS_FOR_COMMENT", "SURVEY_OPEN",
+           "NO_NOTICE_YET", "NO_UNCLAIMED_NOTICE_YET"]

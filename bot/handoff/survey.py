@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from actions import copy
+from bot import wording
 from nlu.payloads import SURVEY_INTENTS, button_payload, parse_own_payload
 
 RATE_INTENT, SKIP_INTENT = "csat", "csat_skip"   # payload intents, see nlu.payloads.SURVEY_INTENTS
@@ -38,12 +38,12 @@ def skip_payload(ticket_id: str) -> str:
 
 def rating_buttons(ticket_id: str) -> Tuple[Tuple[str, str], ...]:
     """The five rating buttons, best first."""
-    return tuple((copy.CSAT_CHOICES[rating], rating_payload(ticket_id, rating)) for rating in (5, 4, 3, 2, 1))
+    return tuple((wording.CSAT_CHOICES[rating], rating_payload(ticket_id, rating)) for rating in (5, 4, 3, 2, 1))
 
 
 def skip_button(ticket_id: str) -> Tuple[str, str]:
     """The "Lewati" button under the comment invitation."""
-    return copy.CSAT_SKIP, skip_payload(ticket_id)
+    return wording.CSAT_SKIP, skip_payload(ticket_id)
 
 
 def parse_payload(text: str) -> Optional[SurveyAnswer]:

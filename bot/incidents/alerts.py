@@ -26,8 +26,13 @@ from bot.incidents.store import IncidentStore
 from bot.retrying import retry_after_seconds
 from bot.tickets.config import PathLike, read_config, text_value
 from bot.tickets.delivery import OutboxWorker
-from bot.tickets.notifiers import (DEFAULT_TIMEOUT_SECONDS, TELEGRAM_API_URL, DeliveryError, Undeliverable,
-                                   WebhookNotifier)
+from bot.tickets.notifiers import (
+    DEFAULT_TIMEOUT_SECONDS,
+    TELEGRAM_API_URL,
+    DeliveryError,
+    Undeliverable,
+    WebhookNotifier,
+)
 from bot.tickets.outbox import Claim, Outbox, RetryPolicy
 from bot.tickets.store import TicketStore
 
@@ -56,9 +61,11 @@ class TelegramAlertSender:
         try:
             async with Bot(self._token, base_url=self._base_url, request=request) as bot:
                 await bot.send_message(chat_id=self._chat_id, text=render.alert_html(incident),
-                                       parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+                                       parse_mode=ParseMode.HTML,
+                                       link_preview_options=LinkPreviewOptions(is_disabled=True))
         except RetryAfter as error:
-            raise DeliveryError(f"Telegram rate limit: {error}", retry_after=retry_after_seconds(error.retry_after)) from None
+            raise DeliveryError(f"Telegram rate limit: {error}",
+                                retry_after=retry_after_seconds(error.retry_after)) from None
         except TelegramError as error:
             message = f"Telegram: {type(error).__name__}: {error}".replace(self._token, "<token>")
             raise DeliveryError(message) from None

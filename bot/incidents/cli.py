@@ -70,8 +70,9 @@ def _open(store: IncidentStore, topic_text: str, message: Optional[str], expires
         print(str(error), file=sys.stderr)
         return 2
     text = " ".join((message or "").split()) or default_notice_text(topic)
-    notice, *replaced = store.open_notice(topic, text, now + duration, now)
-    print(f"Pemberitahuan {notice.id} untuk {topic_label(topic)} aktif sampai {format_wib(notice.expires_at)}.")
+    expires_at = now + duration
+    notice, *replaced = store.open_notice(topic, text, expires_at, now)
+    print(f"Pemberitahuan {notice.id} untuk {topic_label(topic)} aktif sampai {format_wib(expires_at)}.")
     for old in replaced:
         print(f"Pemberitahuan {old.id} sebelumnya untuk topik ini ditutup (digantikan).")
     print(f"Pelanggan yang menulis tentang {topic_label(topic)} akan membaca lebih dulu:")

@@ -19,14 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, TypeVar
 
-from nlu.scrub import protected
-
 from bot.incidents.model import Observation
 from bot.incidents.notices import notices_for
 from bot.incidents.runtime import incident_runtime
 from bot.incidents.topics import topics_in_text, topics_of_entities
 from bot.text_limits import clip
 from bot.tickets.model import Ticket
+from nlu.scrub import protected
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import List, Sequence
 
-from actions import copy
+from bot import wording
 from bot.incidents.store import IncidentStore
 from bot.incidents.topics import split_topic, topic_name
 
@@ -13,7 +13,7 @@ from bot.incidents.topics import split_topic, topic_name
 def default_notice_text(topic: str) -> str:
     """The polite default notice for a topic (``--message`` omitted)."""
     kind, _ = split_topic(topic)
-    return copy.INCIDENT_NOTICE_TEMPLATES[kind].format(name=topic_name(topic))
+    return wording.INCIDENT_NOTICE_TEMPLATES[kind].format(name=topic_name(topic))
 
 
 def customer_message(notice_text: str) -> str:
@@ -21,7 +21,7 @@ def customer_message(notice_text: str) -> str:
     notice, and that a report can still be filed."""
     text = " ".join(notice_text.split())
     apologised = text.lower().startswith(("mohon maaf", "maaf"))
-    return " ".join(([] if apologised else [copy.INCIDENT_EMPATHY]) + [text, copy.INCIDENT_CONTINUE])
+    return " ".join(([] if apologised else [wording.INCIDENT_EMPATHY]) + [text, wording.INCIDENT_CONTINUE])
 
 
 def notices_for(store: IncidentStore, topics: Sequence[str], sender_id: str, now: datetime) -> List[str]:

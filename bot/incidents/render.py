@@ -1,12 +1,12 @@
 """Present incidents to agents and operators: the spike alert (plain text, Telegram HTML, JSON) and the
-command line's table. Labels and sentences come from :mod:`actions.copy`."""
+command line's table. Labels and sentences come from :mod:`bot.wording`."""
 from __future__ import annotations
 
 import html
 from datetime import datetime
 from typing import Any, Dict, List, Sequence
 
-from actions import copy
+from bot import wording
 from bot.incidents.model import NOTICE, Incident
 from bot.incidents.topics import topic_label
 from bot.text_limits import clip
@@ -24,7 +24,7 @@ def number(value: float) -> str:
 
 def spike_summary(topic: str, count: int, minutes: int, baseline: float) -> str:
     """``12 pelanggan menulis tentang bank BCA dalam 15 menit terakhir (biasanya ±0,5).``"""
-    return copy.NOTE_SPIKE_SUMMARY.format(count=count, topic=topic_label(topic), minutes=minutes,
+    return wording.NOTE_SPIKE_SUMMARY.format(count=count, topic=topic_label(topic), minutes=minutes,
                                           baseline=number(baseline))
 
 
@@ -46,11 +46,11 @@ def _summary(incident: Incident) -> str:
 
 def alert_text(incident: Incident) -> str:
     """The alert for agents as plain text."""
-    lines = [f"{copy.NOTE_SPIKE_TITLE.format(topic=topic_label(incident.topic))} ({incident.id})",
+    lines = [f"{wording.NOTE_SPIKE_TITLE.format(topic=topic_label(incident.topic))} ({incident.id})",
              _summary(incident)]
     if examples(incident):
-        lines += [copy.NOTE_SPIKE_EXAMPLES, *(f"- {text}" for text in examples(incident))]
-    lines += [copy.NOTE_SPIKE_NOTICE, notice_command(incident.topic)]
+        lines += [wording.NOTE_SPIKE_EXAMPLES, *(f"- {text}" for text in examples(incident))]
+    lines += [wording.NOTE_SPIKE_NOTICE, notice_command(incident.topic)]
     return "\n".join(lines)
 
 
@@ -61,11 +61,13 @@ def esc(text: str) -> str:
 
 def alert_html(incident: Incident) -> str:
     """The alert for the agents' Telegram group (well within Telegram's 4096 characters)."""
-    lines = [f"🚨 <b>{esc(copy.NOTE_SPIKE_TITLE.format(topic=topic_label(incident.topic)))}</b> ({esc(incident.id)})",
+    title = wording.NOTE_SPIKE_TITLE.format(topic=topic_label(incident.topic))
+    lines = [f"🚨 <b>{esc(title)}</b> ({esc(incident.id)})",
              esc(_summary(incident))]
     if examples(incident):
-        lines += ["", f"<b>{esc(copy.NOTE_SPIKE_EXAMPLES)}</b>", *(f"• <i>{esc(text)}</i>" for text in examples(incident))]
-    lines += ["", esc(copy.NOTE_SPIKE_NOTICE), f"<code>{esc(notice_command(incident.topic))}</code>"]
+        lines += ["", f"<b>{esc(wording.NOTE_SPIKE_EXAMPLES)}</b>",
+                  *(f"• <i>{esc(text)}</i>" for text in examples(incident))]
+    lines += ["", esc(wording.NOTE_SPIKE_NOTICE), f"<code>{esc(notice_command(incident.topic))}</code>"]
     return "\n".join(lines)
 
 
@@ -96,4 +98,5 @@ def incident_table(found: Sequence[Incident], now: datetime) -> str:
         rows.append([incident.id, KIND_LABELS.get(incident.kind, incident.kind), topic_label(incident.topic),
                      format_wib(incident.opened_at, with_year=False), end, count, clip(clean(incident.text), 60)])
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                     for row in rows)

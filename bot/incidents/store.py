@@ -18,12 +18,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from nlu.secrets import redact
-
 from bot.incidents.model import NOTICE, SPIKE, Incident, Observation
 from bot.tickets.database import Database, connect, resolve_url
 from bot.tickets.outbox import Outbox, QueueTable
 from bot.tickets.schema import incident_observations, incident_outbox, incident_views, incidents
+from nlu.secrets import redact
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
 INCIDENT_OUTBOX = QueueTable(incident_outbox, "incident_id", "target")

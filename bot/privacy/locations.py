@@ -4,7 +4,7 @@
   profile): ``TICKETS_DB_URL``, else ``DATABASE_URL``, else ``sqlite:///var/tickets.db``.
 * Rasa's tracker store (table ``events``): ``DATABASE_URL`` (PostgreSQL), else the SQLite file
   ``<var>/tracker.db`` (``ASSISTANT_VAR_DIR``, default ``var/``), as ``python -m bot.serve`` configures it.
-* Channel state file (``seen``, ``issued_buttons``): ``CHANNEL_STATE_DB``, else ``var/channels.db``.
+* Channel state file (``channel_seen``, ``channel_buttons``): ``CHANNEL_STATE_DB``, else ``var/channels.db``.
   (With ``DATABASE_URL`` the channels use the ticket database's ``channel_seen`` / ``channel_buttons``;
   those tables are always purged too.)
 * Analytics events: ``ANALYTICS_DB_URL``, else ``<var>/analytics.db``.
@@ -49,7 +49,7 @@ class Locations:
     def from_env(cls, tickets_url: Optional[str] = None, tracker_url: Optional[str] = None,
                  analytics_url: Optional[str] = None, channel_state_file: Optional[Path] = None) -> "Locations":
         """Given values first, then the settings above."""
-        from bot.channels.state import state_db_path   # imports Rasa (bot.channels): only when needed
+        from bot.channels.state import state_db_path  # imports Rasa (bot.channels): only when needed
 
         database_url = setting("DATABASE_URL")
         return cls(

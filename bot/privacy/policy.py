@@ -5,7 +5,7 @@
 | ``PRIVACY_TRACKER_DAYS`` | 90 | Rasa tracker events (the conversation as Rasa stored it) |
 | ``PRIVACY_ANALYTICS_TEXT_DAYS`` | 90 | free text in analytics events (the rows and every metric stay) |
 | ``PRIVACY_INCIDENT_DAYS`` | 90 | incident observations, notice views, spike examples |
-| ``PRIVACY_TICKET_DAYS`` | 365 | closed tickets' personal fields and transcript, their handoff messages and CSAT comment |
+| ``PRIVACY_TICKET_DAYS`` | 365 | closed tickets' personal fields, transcript, handoff messages and CSAT comment |
 | ``PRIVACY_CHANNEL_STATE_DAYS`` | 30 | channels' replay / dedupe keys and issued buttons |
 
 ``PRIVACY_PURGE_BATCH`` (5000) is how many rows one purge transaction deletes or rewrites at most, and

@@ -31,13 +31,11 @@ def run_purge(locations: Locations, policy: RetentionPolicy, now: datetime, data
     with_secure_delete(database)
     report["tickets"] = tickets.purge(database, cut.tickets, now, min(batch, TICKETS_PER_BATCH), pause, dry_run)
     report["incidents"] = incidents.purge(database, cut.incidents, batch, pause, dry_run)
-    report["channel_state"] = channel_state.purge(database.writer, channel_state.IN_TICKET_DATABASE,
-                                                  cut.channel_state, batch, pause, dry_run)
+    report["channel_state"] = channel_state.purge(database.writer, cut.channel_state, batch, pause, dry_run)
     checkpoint(database.writer)
     report["channel_state_file"] = on_store(
-        f"sqlite:///{locations.channel_state_file}", lambda engine: channel_state.present(engine, channel_state.IN_FILE),
-        "channel state file",
-        lambda engine: channel_state.purge(engine, channel_state.IN_FILE, cut.channel_state, batch, pause, dry_run))
+        f"sqlite:///{locations.channel_state_file}", channel_state.present_in_file, "channel state file",
+        lambda engine: channel_state.purge(engine, cut.channel_state, batch, pause, dry_run))
     report["analytics"] = on_store(
         locations.analytics_url, analytics.is_analytics_store, "analytics store",
         lambda engine: {"events_scrubbed": analytics.purge(engine, cut.analytics_text, batch, pause, dry_run)})

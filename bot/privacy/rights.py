@@ -6,11 +6,11 @@ WhatsApp buttons by the chat id inside it.
 
 Erasure keeps what metrics need (ticket rows with category, status and times; analytics rows without
 text; incidents' counts) under a fresh random pseudonym (``erased-<hex>``), the same in every store so
-per-customer metrics still add up; it is neither derived from the customer id nor written anywhere else. It deletes the conversation in
-the tracker store, the customer's buttons in the channel state and incident observations, and cancels
-whatever was still waiting to be sent to or about the customer. Open tickets are left as they are (an
-agent may still be talking with the customer): close them and run erase again. Running it again erases
-nothing more (idempotent). The audit log keeps its record of the request.
+per-customer metrics still add up; it is neither derived from the customer id nor written anywhere else.
+It deletes the conversation in the tracker store, the customer's buttons in the channel state and incident
+observations, and cancels whatever was still waiting to be sent to or about the customer. Open tickets are
+left as they are (an agent may still be talking with the customer): close them and run erase again. Running
+it again erases nothing more (idempotent). The audit log keeps its record of the request.
 """
 from __future__ import annotations
 
@@ -44,11 +44,11 @@ def export_customer(locations: Locations, database: Database, customer_id: str, 
         "tickets": tickets.export(database, customer_id),
         "channel_state": {
             "chat": list(chat) if chat else None,
-            "buttons": channel_state.export(database.reader, channel_state.IN_TICKET_DATABASE, customer_id),
+            "buttons": channel_state.export(database.reader, customer_id),
             "buttons_in_file": on_store(
                 f"sqlite:///{locations.channel_state_file}",
-                lambda engine: channel_state.present(engine, channel_state.IN_FILE), "channel state file",
-                lambda engine: {"buttons": channel_state.export(engine, channel_state.IN_FILE, customer_id)}),
+                channel_state.present_in_file, "channel state file",
+                lambda engine: {"buttons": channel_state.export(engine, customer_id)}),
         },
         "analytics": on_store(locations.analytics_url, analytics.is_analytics_store, "analytics store",
                               lambda engine: {"events": analytics.export(engine, customer_id)}),
@@ -68,13 +68,11 @@ def erase_customer(locations: Locations, database: Database, customer_id: str, n
         "tracker": on_store(locations.tracker_url, tracker.is_tracker_store, "tracker store",
                             lambda engine: {"events_deleted": tracker.erase(engine, customer_id, batch_size)}),
         "tickets": tickets.erase(database, customer_id, pseudonym, now, min(batch_size, TICKETS_PER_BATCH)),
-        "channel_state": {"buttons_deleted": channel_state.erase(database.writer, channel_state.IN_TICKET_DATABASE,
-                                                                 customer_id, batch_size)},
+        "channel_state": {"buttons_deleted": channel_state.erase(database.writer, customer_id, batch_size)},
         "channel_state_file": on_store(
             f"sqlite:///{locations.channel_state_file}",
-            lambda engine: channel_state.present(engine, channel_state.IN_FILE), "channel state file",
-            lambda engine: {"buttons_deleted": channel_state.erase(engine, channel_state.IN_FILE, customer_id,
-                                                                   batch_size)}),
+            channel_state.present_in_file, "channel state file",
+            lambda engine: {"buttons_deleted": channel_state.erase(engine, customer_id, batch_size)}),
         "analytics": on_store(locations.analytics_url, analytics.is_analytics_store, "analytics store",
                               lambda engine: {"events_scrubbed": analytics.erase(engine, customer_id, pseudonym,
                                                                                  batch_size)}),

@@ -12,11 +12,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Optional, TypeVar
 
-from actions.copy import agent_hours_text
 from bot.analytics.conversations import build_conversations
 from bot.analytics.events import analytics_url
-from bot.analytics.gaps import (DEFAULT_SAMPLE_LIMIT, Embeddings, GapList, RetrievalEmbeddings, find_gaps, gap_messages,
-                                no_gaps)
+from bot.analytics.gaps import (
+    DEFAULT_SAMPLE_LIMIT,
+    Embeddings,
+    GapList,
+    RetrievalEmbeddings,
+    find_gaps,
+    gap_messages,
+    no_gaps,
+)
 from bot.analytics.metrics import SELF_SERVICE_WINDOW, Period, summarise, to_datetime
 from bot.report.event_signals import garbage_collection_paused, read_signals
 from bot.report.incidents import incidents_in_period
@@ -24,6 +30,7 @@ from bot.report.sources import load_agent_side_warnings, load_ticket_times, load
 from bot.tickets.database import connect
 from bot.tickets.model import WIB
 from bot.tickets.sla import configured_hours
+from bot.wording import agent_hours_text
 from kb.articles import load_articles
 
 # Events read around the period: a conversation that began before it is recognised (and left out), one

@@ -7,14 +7,14 @@ from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 
-from actions import copy
+from bot import wording
 from bot.analytics.metrics import AgentSideWarning, TicketRecord
 from bot.handoff.model import TO_CUSTOMER
 from bot.handoff.store import handoff_from_row
 from bot.tickets.database import Database
 from bot.tickets.schema import handoff_messages, handoffs, tickets
 
-SECRET_WARNING_PREFIX = copy.SECRET_WARNING.split("{what}")[0]
+SECRET_WARNING_PREFIX = wording.SECRET_WARNING.split("{what}")[0]
 
 
 def load_tickets(database: Database, since: datetime, until: datetime,

@@ -68,7 +68,8 @@ class TelegramNotifier:
                 await bot.send_message(chat_id=self._chat_id, text=telegram_html(ticket), parse_mode=ParseMode.HTML,
                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
         except RetryAfter as error:
-            raise DeliveryError(f"Telegram rate limit: {error}", retry_after=retry_after_seconds(error.retry_after)) from None
+            raise DeliveryError(f"Telegram rate limit: {error}",
+                                retry_after=retry_after_seconds(error.retry_after)) from None
         except TelegramError as error:
             raise DeliveryError(self._without_token(f"Telegram: {type(error).__name__}: {error}")) from None
 

@@ -4,16 +4,17 @@ Two tables use it: ticket notifications (subject: the ticket, target: a notifier
 messages (subject: a message, target: the customer or a desk). A row is ``pending`` until delivered
 (``sent``). Workers claim due rows with a compare-and-set UPDATE that sets a lease (``locked_until`` +
 ``lease_token``), so two workers never hold the same row; a failed attempt releases the lease and
-schedules the next one with exponential backoff. After many failures the row is flagged ``failed`` for
+schedules the next one with exponential backoff (jittered). After many failures the row is flagged ``failed`` for
 humans to notice, and it is still retried. A row that can never be delivered (e.g. WhatsApp's 24-hour
 window closed and no template is configured) is marked ``undeliverable`` and no longer retried.
 """
 from __future__ import annotations
 
+import random as _random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Collection, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Collection, Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -29,15 +30,21 @@ MAX_ERROR_CHARS = 1000
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """When to try a row again: :class:`~bot.retrying.Backoff` from ``first_delay`` up to ``max_delay``."""
+    """When to try a row again: :class:`~bot.retrying.Backoff` from ``first_delay`` up to ``max_delay``, with
+    equal jitter, so the rows that failed together (a platform down for everyone) do not all come back in
+    the same second when it recovers."""
 
     first_delay: timedelta = timedelta(seconds=5)
     max_delay: timedelta = timedelta(minutes=10)
     flag_failed_after: int = 10  # attempts; the row is marked "failed" (still retried) from then on
+    jitter: bool = True
+    random: Callable[[], float] = field(default=_random.random, compare=False, repr=False)   # in [0, 1)
 
     def delay(self, attempts: int) -> timedelta:
-        """Wait after the ``attempts``-th failed attempt (1 → 5 s, 2 → 10 s, 3 → 20 s, ...)."""
-        policy = Backoff(first=self.first_delay.total_seconds(), cap=self.max_delay.total_seconds())
+        """Wait after the ``attempts``-th failed attempt: without jitter 5 s, 10 s, 20 s, ... up to 10 min;
+        with it, half of that plus a random part of the other half."""
+        policy = Backoff(first=self.first_delay.total_seconds(), cap=self.max_delay.total_seconds(),
+                         jitter=self.jitter, random=self.random)
         return timedelta(seconds=policy.delay(attempts))
 
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import List, Optional
 
+from bot.tickets.model import SECRET_FLAG_PREFIX, Detail, TicketDraft
 from nlu.scrub import protect
 from nlu.secrets import redact, redacted_kinds
-
-from bot.tickets.model import SECRET_FLAG_PREFIX, Detail, TicketDraft
 
 FREE_TEXT_DETAILS = frozenset({"description"})
 

@@ -210,7 +210,8 @@ def ticket_table(tickets: Sequence[Ticket], now: Optional[datetime] = None, with
             row.insert(1, TICKET_STATUS_LABELS[ticket.status])
         rows.append(row)
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                     for row in rows)
 
 
 # ---------------------------------------------------------------- Telegram HTML

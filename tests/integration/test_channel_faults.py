@@ -21,11 +21,12 @@ import pytest
 import requests
 import socketio
 
-from bot.servers import AssistantServers, ServerConfig
+from bot.servers import AssistantServers
 from tests.channels import telegram_builders as build
 from tests.channels.fake_graph import FakeGraph
 from tests.channels.fake_telegram import GET_ME_HANGING, GET_ME_MALFORMED, GET_ME_OK, FakeBotAPI
 from tests.channels.meta_signature import meta_signature
+from tests.integration.conftest import running_servers, server_config
 
 pytestmark = pytest.mark.integration
 
@@ -74,20 +75,14 @@ def faulty(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     api.get_me_mode = request.param
     graph = FakeGraph()
     graph.down()                                    # connection refused until a test brings it up
-    work = tmp_path_factory.mktemp(f"faults_{request.param}")
-    (work / "notifiers.yml").write_text("notifiers: {}\n", encoding="utf-8")
-    (work / "desks.yml").write_text("desks: {}\n", encoding="utf-8")
     env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.api_url, "TELEGRAM_MODE": "polling",
            "TELEGRAM_WEBHOOK_SECRET": "", "TELEGRAM_WEBHOOK_URL": "",
            "WHATSAPP_VERIFY_TOKEN": WA_VERIFY_TOKEN, "WHATSAPP_APP_SECRET": WA_APP_SECRET,
            "WHATSAPP_ACCESS_TOKEN": graph.access_token, "WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
-           "WHATSAPP_API_BASE_URL": graph.api_base_url, "CHANNEL_STATE_DB": str(work / "channels.db")}
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}",
-                          notifiers_config=work / "notifiers.yml", desks_config=work / "desks.yml", extra_env=env)
-    servers = AssistantServers(config).start(timeout=300)
-    yield FaultyPlatforms(request.param, api, graph, servers)
-    servers.stop()
+           "WHATSAPP_API_BASE_URL": graph.api_base_url}
+    config = server_config(tmp_path_factory.mktemp(f"faults_{request.param}"), RASA_PORT, ACTION_PORT, env=env)
+    with running_servers(config, timeout=300) as servers:
+        yield FaultyPlatforms(request.param, api, graph, servers)
     api.close()
     graph.close()
 

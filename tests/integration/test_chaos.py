@@ -25,14 +25,23 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set
 import pytest
 import requests
 
-from actions import copy
-from bot.channels.common import APOLOGY
-from bot.chaos_tally import (Attempt, Outcome, Tally, classify, is_real_answer, is_recorded_answer, recorded_counts,
-                             recovery_seconds, tally)
+from bot import wording
+from bot.chaos_tally import (
+    Attempt,
+    Outcome,
+    Tally,
+    classify,
+    is_real_answer,
+    is_recorded_answer,
+    recorded_counts,
+    recovery_seconds,
+    tally,
+)
 from bot.cluster import Cluster, ClusterSettings, Replica
 from bot.local_services import PrivatePostgres, PrivateRedis, wait_for_port
 from bot.servers import ROOT
 from bot.tickets import TicketStore, open_store
+from bot.wording import APOLOGY
 from tests.tickets.fakes import WebhookReceiver
 
 pytestmark = pytest.mark.integration
@@ -41,7 +50,7 @@ CLUSTER_PORT, PG_PORT, REDIS_PORT, WEBHOOK_PORT = 16400, 16430, 16431, 16432
 WORK_DIR = ROOT / "var" / "chaos"
 RESULTS = WORK_DIR / "results.txt"
 REQUEST_TIMEOUT_S = 90.0          # above HAProxy's 75 s server timeout: HAProxy always answers first
-UNEXPECTED = (copy.FLOOD_SLOW_DOWN, copy.BUSY)   # replies that mean the load itself is wrong
+UNEXPECTED = (wording.FLOOD_SLOW_DOWN, wording.BUSY)   # replies that mean the load itself is wrong
 TICKET_ID = re.compile(r"CS-\d{8}-\d{4}")
 # Questions answered by custom actions (knowledge base, greeting), so a dead action server shows.
 QUESTIONS = ("cara deposit rupiah", "apa itu staking", "saya lupa password", "halo")
@@ -310,7 +319,7 @@ def test_the_tally_counts_what_the_client_got_against_the_tracker():
 
     attempts = [attempt("a", 200, ("jawaban",)), attempt("b", 200, (APOLOGY,)), attempt("c", 502),
                 attempt("d", None, error="connection"), attempt("e", None, error="timeout"), attempt("f", 200),
-                attempt("g", 200, ("jawaban",)), attempt("h", 200, (copy.FLOOD_SLOW_DOWN,))]
+                attempt("g", 200, ("jawaban",)), attempt("h", 200, (wording.FLOOD_SLOW_DOWN,))]
     recorded = recorded_counts({"c": ["a", "b", "b", "c", "h"]})
     result = tally("unit", attempts, recorded, APOLOGY, UNEXPECTED)
     assert (result.sent, result.answered, result.apology, result.retryable, result.other) == (8, 2, 1, 2, 1)

@@ -27,7 +27,6 @@ from sqlalchemy.engine import make_url
 from bot.analytics.events import open_engine, read_events
 from bot.evaluate import AssistantClient
 from bot.servers import ROOT, AssistantServers, ServerConfig, child_env
-from tests.tickets.fixtures import postgres_server_url  # noqa: F401 - fixture
 from tests.integration.conftest import wait_for as wait_until
 
 pytestmark = pytest.mark.integration
@@ -223,7 +222,7 @@ class ConsumerProcess:
 
 class TestProductionProfile:
     @pytest.fixture(scope="class")
-    def stores(self, postgres_server_url: str) -> Iterator[Dict[str, str]]:  # noqa: F811 - the fixture above
+    def stores(self, postgres_server_url: str) -> Iterator[Dict[str, str]]:
         """A queue, a tracker database (created here) and an analytics database (left to the consumer to
         create); all removed afterwards."""
         names = {"queue": f"kriptocs_stream_{uuid.uuid4().hex[:10]}",

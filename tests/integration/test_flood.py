@@ -10,9 +10,10 @@ from typing import Iterator, List
 import pytest
 import requests
 
-from actions import copy
+from bot import wording
 from bot.evaluate import AssistantClient
-from bot.servers import AssistantServers, ServerConfig
+from bot.servers import AssistantServers
+from tests.integration.conftest import client_for, running_servers, server_config
 
 pytestmark = pytest.mark.integration
 
@@ -25,26 +26,16 @@ QUESTIONS = ["halo", "cara deposit rupiah", "biaya penarikan usdt berapa", "cara
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantServers]:
     """Both servers with their own databases in a temporary folder and low load limits."""
-    work = tmp_path_factory.mktemp("flood_servers")
-    notifiers = work / "notifiers.yml"
-    notifiers.write_text("notifiers: {}\n", encoding="utf-8")
-    desks = work / "desks.yml"
-    desks.write_text("desks: {}\n", encoding="utf-8")
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers,
-                          desks_config=desks)
-    config.extra_env.update({"FLOOD_MESSAGES_PER_MINUTE": str(PER_MINUTE), "MAX_CONCURRENT_MESSAGES": "1",
-                             "MAX_QUEUED_MESSAGES": "1",
-                             "TELEGRAM_BOT_TOKEN": "", "WHATSAPP_ACCESS_TOKEN": "", "WHATSAPP_APP_SECRET": "",
-                             "CHANNEL_STATE_DB": str(work / "channels.db")})
-    running = AssistantServers(config).start(timeout=240)
-    yield running
-    running.stop()
+    config = server_config(tmp_path_factory.mktemp("flood_servers"), RASA_PORT, ACTION_PORT,
+                           env={"FLOOD_MESSAGES_PER_MINUTE": str(PER_MINUTE), "MAX_CONCURRENT_MESSAGES": "1",
+                                "MAX_QUEUED_MESSAGES": "1"})
+    with running_servers(config) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def client(servers: AssistantServers) -> AssistantClient:
-    return AssistantClient(servers.config.rasa_url, servers.config.api_token, timeout=60)
+    return client_for(servers, timeout=60)
 
 
 def new_sender() -> str:
@@ -59,14 +50,14 @@ def test_messages_over_the_limit_get_no_nlu_and_one_slow_down_reply(client: Assi
     sender = new_sender()
     replies = [client.send(sender, text) for text in QUESTIONS]
     assert all(replies[:PER_MINUTE]), replies[:PER_MINUTE]
-    assert not any(copy.FLOOD_SLOW_DOWN == r.get("text") for reply in replies[:PER_MINUTE] for r in reply)
+    assert not any(wording.FLOOD_SLOW_DOWN == r.get("text") for reply in replies[:PER_MINUTE] for r in reply)
     flooded = [r.get("text") for reply in replies[PER_MINUTE:] for r in reply]
-    assert flooded == [copy.FLOOD_SLOW_DOWN], flooded          # one reply for five dropped messages
+    assert flooded == [wording.FLOOD_SLOW_DOWN], flooded          # one reply for five dropped messages
     assert user_texts(client, sender) == QUESTIONS[:PER_MINUTE]  # the dropped ones never reached Rasa
 
     other = new_sender()
     answer = client.send(other, "cara deposit rupiah")
-    assert answer and copy.FLOOD_SLOW_DOWN not in [r.get("text") for r in answer]
+    assert answer and wording.FLOOD_SLOW_DOWN not in [r.get("text") for r in answer]
     assert user_texts(client, other) == ["cara deposit rupiah"]
 
 

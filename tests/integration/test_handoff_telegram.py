@@ -16,11 +16,11 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from bot.handoff.store import HandoffStore
-from bot.servers import AssistantServers, ServerConfig
+from bot.servers import AssistantServers
 from bot.tickets.database import connect
 from tests.channels import telegram_builders as build
 from tests.channels.fake_telegram import FakeBotAPI
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import running_servers, server_config, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -50,22 +50,14 @@ def agents() -> Iterator[FakeBotAPI]:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory, customers: FakeBotAPI,
             agents: FakeBotAPI) -> Iterator[AssistantServers]:
-    work = tmp_path_factory.mktemp("handoff_telegram")
-    notifiers, desks = work / "notifiers.yml", work / "desks.yml"
-    notifiers.write_text("notifiers: {}\n", encoding="utf-8")
-    desks.write_text("desks:\n  telegram_agen:\n    kind: telegram_group\n"
-                     f"    token: '{agents.token}'\n    chat_id: '{GROUP}'\n    base_url: '{agents.api_url}'\n"
-                     f"    agents: '{RINA}'\n",
-                     encoding="utf-8")
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers,
-                          desks_config=desks,
-                          extra_env={"TELEGRAM_BOT_TOKEN": customers.token, "TELEGRAM_API_BASE_URL": customers.api_url,
-                                     "TELEGRAM_MODE": "", "TELEGRAM_WEBHOOK_SECRET": "", "TELEGRAM_WEBHOOK_URL": "",
-                                     "WHATSAPP_ACCESS_TOKEN": "", "CHANNEL_STATE_DB": str(work / "channels.db")})
-    running = AssistantServers(config).start(timeout=240)
-    yield running
-    running.stop()
+    desks = ("desks:\n  telegram_agen:\n    kind: telegram_group\n"
+             f"    token: '{agents.token}'\n    chat_id: '{GROUP}'\n    base_url: '{agents.api_url}'\n"
+             f"    agents: '{RINA}'\n")
+    config = server_config(tmp_path_factory.mktemp("handoff_telegram"), RASA_PORT, ACTION_PORT, desks=desks,
+                           env={"TELEGRAM_BOT_TOKEN": customers.token, "TELEGRAM_API_BASE_URL": customers.api_url,
+                                "TELEGRAM_MODE": "", "TELEGRAM_WEBHOOK_SECRET": "", "TELEGRAM_WEBHOOK_URL": ""})
+    with running_servers(config) as running:
+        yield running
 
 
 

@@ -12,6 +12,7 @@ from typing import Any, Iterator, List
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from bot.handoff.model import CUSTOMER_TARGET
 from bot.handoff.store import HandoffStore
@@ -19,13 +20,12 @@ from bot.handoff.survey import rating_payload
 from bot.tickets.schema import message_outbox
 from tests.integration.conftest import wait_for
 from tests.integration.test_handoff_rest import cli
-# The browser fixtures and page helpers of the existing Chromium tests (fixtures must be imported by name).
-from tests.integration.test_webchat_browser import (ARTIFACTS, SHADOW, browser, demo_url, dialogs,  # noqa: F401
-                                                    page, playwright_api, wait_connected)
+
+# The page helpers of the existing Chromium tests (their browser fixtures are in conftest.py).
+from tests.integration.test_webchat_browser import ARTIFACTS, SHADOW, demo_url, wait_connected
 
 pytestmark = pytest.mark.integration
 
-expect = playwright_api.expect
 
 TICKET_ID = re.compile(r"CS-\d{8}-\d{4}")
 LIVE_TIMEOUT_MS = 15_000

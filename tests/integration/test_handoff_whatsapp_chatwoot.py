@@ -18,13 +18,12 @@ import sqlalchemy as sa
 
 from bot.handoff.store import HandoffStore
 from bot.handoff.survey import rating_payload
-from bot.servers import AssistantServers, ServerConfig
+from bot.servers import AssistantServers
 from bot.tickets.database import connect
 from bot.tickets.schema import handoffs
 from tests.channels.fake_chatwoot import FakeChatwoot
 from tests.channels.fake_graph import FakeGraph
-from tests.integration.conftest import wait_for
-from tests.integration.test_whatsapp import graph  # noqa: F401,F811 (a fake Graph API per module)
+from tests.integration.conftest import running_servers, server_config, wait_for
 from tests.integration.test_whatsapp import APP_SECRET, VERIFY_TOKEN, Customer, body_texts
 
 pytestmark = pytest.mark.integration
@@ -44,26 +43,17 @@ def chatwoot() -> Iterator[FakeChatwoot]:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory, graph: FakeGraph,
             chatwoot: FakeChatwoot) -> Iterator[AssistantServers]:
-    work = tmp_path_factory.mktemp("handoff_whatsapp")
-    notifiers, desks = work / "notifiers.yml", work / "desks.yml"
-    notifiers.write_text("notifiers: {}\n", encoding="utf-8")
-    desks.write_text(
-        "desks:\n  chatwoot:\n    kind: chatwoot\n"
-        f"    base_url: '{chatwoot.base_url}'\n    account_id: '{chatwoot.account_id}'\n"
-        f"    inbox_id: '{chatwoot.inbox_id}'\n    api_token: '{chatwoot.api_token}'\n"
-        f"    webhook_secret: '{chatwoot.webhook_secret}'\n    agents: '7'\n", encoding="utf-8")
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers,
-                          desks_config=desks,
-                          extra_env={"WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "WHATSAPP_APP_SECRET": APP_SECRET,
-                                     "WHATSAPP_ACCESS_TOKEN": graph.access_token,
-                                     "WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
-                                     "WHATSAPP_API_BASE_URL": graph.api_base_url,
-                                     "WHATSAPP_AGENT_TEMPLATE": TEMPLATE, "TELEGRAM_BOT_TOKEN": "",
-                                     "CHANNEL_STATE_DB": str(work / "channels.db")})
-    running = AssistantServers(config).start(timeout=240)
-    yield running
-    running.stop()
+    desks = ("desks:\n  chatwoot:\n    kind: chatwoot\n"
+             f"    base_url: '{chatwoot.base_url}'\n    account_id: '{chatwoot.account_id}'\n"
+             f"    inbox_id: '{chatwoot.inbox_id}'\n    api_token: '{chatwoot.api_token}'\n"
+             f"    webhook_secret: '{chatwoot.webhook_secret}'\n    agents: '7'\n")
+    config = server_config(tmp_path_factory.mktemp("handoff_whatsapp"), RASA_PORT, ACTION_PORT, desks=desks,
+                           env={"WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "WHATSAPP_APP_SECRET": APP_SECRET,
+                                "WHATSAPP_ACCESS_TOKEN": graph.access_token,
+                                "WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
+                                "WHATSAPP_API_BASE_URL": graph.api_base_url, "WHATSAPP_AGENT_TEMPLATE": TEMPLATE})
+    with running_servers(config) as running:
+        yield running
 
 
 

@@ -1,9 +1,12 @@
 """``GET /health`` on the running Rasa server reports every part."""
 from __future__ import annotations
 
+import pytest
 import requests
 
 from bot.servers import AssistantServers
+
+pytestmark = pytest.mark.integration   # the session ``servers`` fixture starts real Rasa and action servers
 
 
 def test_health_lists_every_part_and_is_ok_with_embedded_defaults(servers: AssistantServers):

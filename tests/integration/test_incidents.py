@@ -14,14 +14,14 @@ from typing import Iterator, List
 
 import pytest
 
-from actions import copy
+from bot import wording
 from bot.evaluate import AssistantClient
 from bot.incidents.model import SPIKE
 from bot.incidents.notices import customer_message, default_notice_text
 from bot.incidents.store import IncidentStore, open_incident_store
-from bot.servers import AssistantServers, ServerConfig
+from bot.servers import AssistantServers
 from bot.tickets.schema import incident_outbox
-from tests.integration.conftest import texts, wait_for
+from tests.integration.conftest import client_for, running_servers, server_config, texts, wait_for
 from tests.tickets.fakes import FakeTelegram, WebhookReceiver
 
 pytestmark = pytest.mark.integration
@@ -51,30 +51,19 @@ def servers(tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram,
             webhook: WebhookReceiver) -> Iterator[AssistantServers]:
     """Both servers with their own databases, alerting the fake agents' Telegram group and webhook, and a
     spike threshold of 4 customers."""
-    work = tmp_path_factory.mktemp("incident_servers")
-    notifiers = work / "notifiers.yml"
-    notifiers.write_text(
-        "notifiers:\n"
-        f"  telegram_agen:\n    kind: telegram\n    token: '{telegram.token}'\n    chat_id: '-100123'\n"
-        f"    base_url: '{telegram.api_url}'\n"
-        f"  helpdesk_webhook:\n    kind: webhook\n    url: '{webhook.url}'\n    secret: '{webhook.secret}'\n",
-        encoding="utf-8")
-    desks = work / "desks.yml"
-    desks.write_text("desks: {}\n", encoding="utf-8")
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers,
-                          desks_config=desks)
-    config.extra_env.update({"INCIDENT_MIN_CUSTOMERS": str(MIN_CUSTOMERS), "INCIDENT_WINDOW_MINUTES": "15",
-                             "TELEGRAM_BOT_TOKEN": "", "WHATSAPP_ACCESS_TOKEN": "", "WHATSAPP_APP_SECRET": "",
-                             "CHANNEL_STATE_DB": str(work / "channels.db")})
-    running = AssistantServers(config).start(timeout=240)
-    yield running
-    running.stop()
+    notifiers = ("notifiers:\n"
+                 f"  telegram_agen:\n    kind: telegram\n    token: '{telegram.token}'\n    chat_id: '-100123'\n"
+                 f"    base_url: '{telegram.api_url}'\n"
+                 f"  helpdesk_webhook:\n    kind: webhook\n    url: '{webhook.url}'\n    secret: '{webhook.secret}'\n")
+    config = server_config(tmp_path_factory.mktemp("incident_servers"), RASA_PORT, ACTION_PORT, notifiers=notifiers,
+                           env={"INCIDENT_MIN_CUSTOMERS": str(MIN_CUSTOMERS), "INCIDENT_WINDOW_MINUTES": "15"})
+    with running_servers(config) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def client(servers: AssistantServers) -> AssistantClient:
-    return AssistantClient(servers.config.rasa_url, servers.config.api_token, timeout=60)
+    return client_for(servers, timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +95,7 @@ def test_a_published_notice_is_the_first_reply_then_the_report_goes_on(servers, 
     replies = say(client, sender, "wd ke bca gagal dari tadi")
     assert replies[0] == notice
     assert replies[0].startswith("Mohon maaf atas ketidaknyamanannya. Saat ini penarikan ke BCA sedang terganggu")
-    assert copy.REPORT_COLLECT in replies[1:]                       # then the normal flow: guide, then the form
+    assert wording.REPORT_COLLECT in replies[1:]                       # then the normal flow: guide, then the form
     assert "Berapa jumlahnya" in replies[-1]
 
     # The customer still files the report; the notice is not repeated in this conversation.

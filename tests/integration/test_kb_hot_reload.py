@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import requests
 
-from bot.evaluate import AssistantClient
-from bot.servers import AssistantServers, ServerConfig
+from bot.servers import AssistantServers
 from kb.articles import ARTICLES_DIR
-from tests.integration.conftest import texts, wait_for
+from tests.integration.conftest import client_for, running_servers, server_config, texts, wait_for
 from tests.unit.samples import article_text
 
 pytestmark = pytest.mark.integration
@@ -43,21 +43,23 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantServers]
     articles = work / "articles"
     shutil.copytree(ARTICLES_DIR, articles)
     shutil.copytree(ARTICLES_DIR.parent / ".index", work / "index")
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}")
-    config.extra_env.update({"KB_ARTICLES_DIR": str(articles), "KB_INDEX_DIR": str(work / "index"),
-                             "KB_RELOAD_INTERVAL": "1", "TELEGRAM_BOT_TOKEN": "", "WHATSAPP_ACCESS_TOKEN": "",
-                             "WHATSAPP_APP_SECRET": "", "CHANNEL_STATE_DB": str(work / "channels.db")})
-    running = AssistantServers(config).start(timeout=240)
-    yield running
-    running.stop()
+    config = server_config(work, RASA_PORT, ACTION_PORT,
+                           env={"KB_ARTICLES_DIR": str(articles), "KB_INDEX_DIR": str(work / "index"),
+                                "KB_RELOAD_INTERVAL": "1"})
+    with running_servers(config) as running:
+        yield running
 
 
 def _ask(live: AssistantServers, text: str):
-    client = AssistantClient(live.config.rasa_url, live.config.api_token, timeout=60)
+    client = client_for(live, timeout=60)
     sender = f"kb-{uuid.uuid4().hex[:10]}"
     replies = client.send(sender, text)
     return replies, (client.tracker(sender).get("slots") or {}).get("kb_article")
+
+
+def _knowledge_base_health(live: AssistantServers) -> dict:
+    reply = requests.get(f"{live.config.rasa_url}/health", timeout=30)
+    return reply.json()["parts"]["knowledge_base"]
 
 
 def _log(live: AssistantServers) -> str:
@@ -84,7 +86,12 @@ def test_a_new_article_then_an_edit_then_a_broken_file(live: AssistantServers):
     assert answered == "program-vip"
     assert any("batas penarikan lebih tinggi" in t for t in texts(replies))
 
+    assert _knowledge_base_health(live)["status"] == "ok"
     (articles / "rusak.md").write_text("---\nid: rusak\n---\ntanpa front matter lengkap\n", encoding="utf-8")
     wait_for(lambda: "knowledge base NOT reloaded" in _log(live), timeout=60, what="the warning")
     replies, answered = _ask(live, QUESTION)
     assert answered == "program-vip"   # the previous index keeps answering
+    degraded = _knowledge_base_health(live)    # and the operator sees why the new files are not served
+    assert degraded["status"] == "degraded" and degraded["articles"] == 85 and "rusak.md" in degraded["problem"]
+    (articles / "rusak.md").unlink()
+    wait_for(lambda: _knowledge_base_health(live)["status"] == "ok", timeout=60, what="health ok again")

@@ -22,11 +22,11 @@ from typing import Callable, Iterator, List, Optional
 
 import pytest
 import redis
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.health import DEGRADED, OK, health
 from bot.local_services import PrivateRedis
 from bot.lock_store import HEARTBEAT_TTL_SECONDS, FallbackRedisLockStore, redis_settings
-from rasa.utils.endpoints import EndpointConfig
 
 REDIS_PORT = 16460
 ROOT = Path(__file__).resolve().parents[2]

@@ -96,7 +96,7 @@ def test_counters_are_exact_across_two_workers(metrics_servers: AssistantServers
     texts = ["halo", "cara deposit rupiah", "😀😀😀", "wd usdt gw nyangkut", "asdfgh qwerty zxcvb", "lupa password"] * 2
     senders = [f"metrics-{uuid.uuid4().hex[:8]}" for _ in texts]
     with ThreadPoolExecutor(max_workers=6) as pool:
-        list(pool.map(lambda pair: send(servers, *pair), zip(senders, texts)))
+        list(pool.map(lambda pair: send(servers, *pair), zip(senders, texts, strict=True)))
     intents = Counter(latest_intent(servers, sender) for sender in senders)   # what Rasa's NLU found
     assert intents["nlu_fallback"] >= 2, intents                             # the emoji-only messages at least
     after = scrape(servers)
@@ -139,7 +139,8 @@ def test_a_waiting_handoff_shows_in_the_gauges_and_its_transitions_are_counted(m
         get(before, "kriptocs_open_tickets", state="waiting", priority="urgent") == 1
     assert get(now, "kriptocs_handoffs_started_total", channel="rest") - \
         get(before, "kriptocs_handoffs_started_total", channel="rest") == 1
-    assert get(now, "kriptocs_outbox_pending", outbox="tickets") - get(before, "kriptocs_outbox_pending", outbox="tickets") == 1
+    pending = "kriptocs_outbox_pending"
+    assert get(now, pending, outbox="tickets") - get(before, pending, outbox="tickets") == 1
     assert get(now, "kriptocs_outbox_oldest_pending_seconds", outbox="tickets") >= 2 * 3600 - 5
     assert get(now, "kriptocs_handoffs_unclaimed_overdue", deadline="claim") >= 1
     assert get(now, "kriptocs_handoffs_unclaimed_overdue", deadline="response") >= 1

@@ -15,12 +15,11 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from actions import copy
-from actions.reporting.flow import FULL_ACCOUNT
+from bot import wording
 from bot.evaluate import AssistantClient
-from bot.servers import AssistantServers, ServerConfig
+from bot.servers import AssistantServers
 from bot.tickets import open_store
-from tests.integration.conftest import texts, wait_for
+from tests.integration.conftest import client_for, running_servers, server_config, texts, wait_for
 from tests.tickets.fakes import WebhookReceiver
 
 pytestmark = pytest.mark.integration
@@ -57,20 +56,12 @@ def webhook() -> Iterator[PinnedWebhook]:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory, webhook: PinnedWebhook) -> Iterator[AssistantServers]:
     """Both servers with every store in a fresh folder (SQLite), a helpdesk webhook as the agents' notifier."""
-    work = tmp_path_factory.mktemp("personal-data")
-    (work / "notifiers.yml").write_text(
-        f"notifiers:\n  helpdesk_webhook:\n    kind: webhook\n    url: '{webhook.url}'\n"
-        f"    secret: '{webhook.secret}'\n", encoding="utf-8")
-    (work / "desks.yml").write_text("desks: {}\n", encoding="utf-8")
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, log_dir=work, tracker_db=work / "tracker.db",
-                          tickets_db_url=f"sqlite:///{work / 'tickets.db'}", database_url="", redis_url="",
-                          rabbitmq_url="", analytics_db_url="", notifiers_config=work / "notifiers.yml",
-                          desks_config=work / "desks.yml")
-    config.extra_env.update({"TELEGRAM_BOT_TOKEN": "", "WHATSAPP_ACCESS_TOKEN": "", "WHATSAPP_APP_SECRET": "",
-                             "CHANNEL_STATE_DB": str(work / "channels.db")})
-    running = AssistantServers(config).start(timeout=300)
-    yield running
-    running.stop()
+    notifiers = (f"notifiers:\n  helpdesk_webhook:\n    kind: webhook\n    url: '{webhook.url}'\n"
+                 f"    secret: '{webhook.secret}'\n")
+    config = server_config(tmp_path_factory.mktemp("personal-data"), RASA_PORT, ACTION_PORT, notifiers=notifiers,
+                           database_url="", redis_url="", rabbitmq_url="", analytics_db_url="")
+    with running_servers(config, timeout=300) as running:
+        yield running
 
 
 def say(client: AssistantClient, sender: str, text: str) -> List[str]:
@@ -101,7 +92,7 @@ def thread_has(servers: AssistantServers, ticket_id: str, words: str) -> bool:
 @pytest.fixture(scope="module")
 def conversation(servers: AssistantServers, webhook: PinnedWebhook) -> Dict[str, object]:
     """The whole conversation, once: what the customer was told, the ticket, the agents' notification."""
-    client = AssistantClient(servers.config.rasa_url, servers.config.api_token, timeout=60)
+    client = client_for(servers, timeout=60)
     sender = f"pd-{uuid.uuid4().hex[:10]}"
     told: Dict[str, List[str]] = {}
     told["nik"] = say(client, sender, f"halo kak, saya Budi. NIK saya {NIK}, email {EMAIL}, hp {PHONE_WRITTEN}")
@@ -130,10 +121,10 @@ def conversation(servers: AssistantServers, webhook: PinnedWebhook) -> Dict[str,
 
 def test_the_customer_is_told_once_and_the_report_keeps_bank_and_last4(conversation):
     told = conversation["told"]
-    assert told["nik"][0] == copy.PERSONAL_DATA_NOTE.format(what="nomor KTP")
+    assert told["nik"][0] == wording.PERSONAL_DATA_NOTE.format(what="nomor KTP")
     assert not any(text.startswith("Demi keamanan") for key, replies in told.items() if key != "nik"
                    for text in replies)                                   # once, also for the card number
-    assert FULL_ACCOUNT in told["account"]
+    assert wording.REPORT_FULL_ACCOUNT in told["account"]
     summary = " ".join(told["account"])
     assert "BCA ••••2648" in summary and "Rp 1.500.000" in summary and "Apakah sudah benar" in summary
     ticket = conversation["ticket"]

@@ -15,10 +15,10 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from bot.evaluate import AssistantClient
-from bot.servers import ROOT, AssistantServers, ServerConfig, child_env
+from bot.servers import ROOT, AssistantServers, child_env
 from bot.tickets import open_store
 from bot.tickets.__main__ import main as tickets_cli
-from tests.integration.conftest import texts, wait_for
+from tests.integration.conftest import client_for, running_servers, server_config, texts, wait_for
 from tests.integration.test_report_flow import say, submit
 
 pytestmark = pytest.mark.integration
@@ -29,23 +29,15 @@ NAME = "Siti Aminah Kusumawardani"
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantServers]:
-    work = tmp_path_factory.mktemp("privacy_flow")
-    (work / "notifiers.yml").write_text("notifiers: {}\n", encoding="utf-8")
-    (work / "desks.yml").write_text("desks: {}\n", encoding="utf-8")
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db", log_dir=work,
-                          tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=work / "notifiers.yml",
-                          desks_config=work / "desks.yml", database_url="", redis_url="", rabbitmq_url="",
-                          analytics_db_url="",
-                          extra_env={"TELEGRAM_BOT_TOKEN": "", "WHATSAPP_ACCESS_TOKEN": "",
-                                     "CHANNEL_STATE_DB": str(work / "channels.db")})
-    running = AssistantServers(config).start(timeout=240)
-    yield running
-    running.stop()
+    config = server_config(tmp_path_factory.mktemp("privacy_flow"), RASA_PORT, ACTION_PORT, database_url="",
+                           redis_url="", rabbitmq_url="", analytics_db_url="")
+    with running_servers(config) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def client(servers: AssistantServers) -> AssistantClient:
-    return AssistantClient(servers.config.rasa_url, servers.config.api_token)
+    return client_for(servers)
 
 
 def privacy(servers: AssistantServers, *args: str) -> subprocess.CompletedProcess:

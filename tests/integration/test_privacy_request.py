@@ -9,10 +9,10 @@ from typing import Iterator
 import pytest
 
 from bot.evaluate import AssistantClient
-from bot.servers import AssistantServers, ServerConfig
+from bot.servers import AssistantServers
 from bot.tickets import TicketStore, open_store
 from bot.tickets.sla import privacy_deadline
-from tests.integration.conftest import payloads, texts, wait_for
+from tests.integration.conftest import client_for, payloads, running_servers, server_config, texts, wait_for
 from tests.tickets.fakes import WebhookReceiver
 
 pytestmark = pytest.mark.integration
@@ -34,25 +34,16 @@ def helpdesk() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, helpdesk: WebhookReceiver) -> Iterator[AssistantServers]:
-    work = tmp_path_factory.mktemp("privacy")
-    notifiers = work / "notifiers.yml"
-    notifiers.write_text(f"notifiers:\n  helpdesk_webhook:\n    kind: webhook\n    url: '{helpdesk.url}'\n"
-                         f"    secret: '{helpdesk.secret}'\n", encoding="utf-8")
-    desks = work / "desks.yml"
-    desks.write_text("desks: {}\n", encoding="utf-8")
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers,
-                          desks_config=desks)
-    config.extra_env.update({"TELEGRAM_BOT_TOKEN": "", "WHATSAPP_ACCESS_TOKEN": "", "WHATSAPP_APP_SECRET": "",
-                             "CHANNEL_STATE_DB": str(work / "channels.db")})
-    running = AssistantServers(config).start(timeout=240)
-    yield running
-    running.stop()
+    notifiers = (f"notifiers:\n  helpdesk_webhook:\n    kind: webhook\n    url: '{helpdesk.url}'\n"
+                 f"    secret: '{helpdesk.secret}'\n")
+    config = server_config(tmp_path_factory.mktemp("privacy"), RASA_PORT, ACTION_PORT, notifiers=notifiers)
+    with running_servers(config) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def client(live: AssistantServers) -> AssistantClient:
-    return AssistantClient(live.config.rasa_url, live.config.api_token, timeout=60)
+    return client_for(live, timeout=60)
 
 
 @pytest.fixture(scope="module")

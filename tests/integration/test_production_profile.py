@@ -24,7 +24,6 @@ from sqlalchemy.engine import make_url
 from bot.evaluate import AssistantClient
 from bot.servers import AssistantServers, ServerConfig
 from bot.tickets.migrations import head_revision
-from tests.tickets.fixtures import postgres_server_url  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.integration
 RASA_PORT, ACTION_PORT = 16305, 16355
@@ -33,7 +32,7 @@ RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 @pytest.fixture(scope="module")
-def database_url(postgres_server_url: str) -> Iterator[str]:  # noqa: F811 - the fixture above
+def database_url(postgres_server_url: str) -> Iterator[str]:
     """A new PostgreSQL database for this module, dropped afterwards."""
     name = f"kriptocs_it_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(postgres_server_url, future=True, isolation_level="AUTOCOMMIT")
@@ -107,7 +106,7 @@ def test_conversations_in_parallel_are_answered_and_kept_in_order(client: Assist
         return [client.send(sender, text) for text in questions]
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        replies: Dict[str, List[list]] = dict(zip(senders, pool.map(converse, senders)))
+        replies: Dict[str, List[list]] = dict(zip(senders, pool.map(converse, senders), strict=True))
     for sender in senders:
         assert all(answer and answer[0].get("text") for answer in replies[sender]), replies[sender]
         assert user_texts(client, sender) == questions

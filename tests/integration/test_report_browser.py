@@ -17,8 +17,8 @@ from typing import Any, Dict, Iterator, List
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from actions import copy
 from bench.report_bench import write_synthetic
+from bot import wording
 from bot.analytics import labels
 from bot.analytics.events import open_engine, write_events
 from bot.incidents.store import open_incident_store
@@ -48,7 +48,7 @@ def data(tmp_path_factory) -> Dict[str, Any]:
         {"sender_id": "tg-inject", "event": "session_started", "timestamp": at},
         {"sender_id": "tg-inject", "event": "user", "timestamp": at + 1, "text": INJECTION, "input_channel": "telegram",
          "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.3}}, "metadata": {}},
-        {"sender_id": "tg-inject", "event": "bot", "timestamp": at + 2, "text": copy.UNCLEAR, "metadata": {}},
+        {"sender_id": "tg-inject", "event": "bot", "timestamp": at + 2, "text": wording.UNCLEAR, "metadata": {}},
     ])
     return {"dir": work, "analytics": analytics, "tickets": tickets, "until": end.astimezone(WIB).date().isoformat()}
 

@@ -18,8 +18,8 @@ import psutil
 import pytest
 import requests
 
-from bot.channels.common import APOLOGY
 from bot.servers import ROOT, child_env
+from bot.wording import APOLOGY
 
 pytestmark = pytest.mark.integration
 RASA_PORT, ACTION_PORT = 16005, 16055

@@ -16,9 +16,10 @@ from typing import Any, Dict, Iterator, List, Optional, Union
 import pytest
 import requests
 
-from bot.channels.common import MAX_BODY_BYTES, NON_TEXT_REPLY
+from bot.channels.common import MAX_BODY_BYTES
 from bot.evaluate import AssistantClient
 from bot.servers import AssistantServers, ServerConfig
+from bot.wording import NON_TEXT_REPLY
 from tests.channels import telegram_builders as build
 from tests.channels.fake_telegram import FakeBotAPI
 

@@ -9,7 +9,6 @@ import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Iterator, List
 from urllib.parse import urlsplit
 
@@ -18,47 +17,13 @@ import pytest
 from bot.servers import ROOT
 from tests.integration.conftest import WEBCHAT_EMBED_ORIGIN
 
-try:
-    from playwright import sync_api as playwright_api
-except ImportError as missing:   # a loud failure, never a silent skip
-    pytest.fail(f"Playwright is missing ({missing}): install the locked dependencies with `make setup`",
-                pytrace=False)
-
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "var" / "artifacts"
 SHADOW = "document.querySelector('#kripto-cs-webchat').shadowRoot"
 ARTICLE_TITLE = "Mengaktifkan 2FA dengan Google Authenticator"
 HELPFUL = "Ya, membantu"
 INJECTION = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator["playwright_api.Browser"]:
-    """Headless Debian Chromium (never a downloaded browser); its absence is a failure, not a skip."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `bash scripts/system_packages.sh` (make test does)")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture()
-def dialogs() -> List[str]:
-    """Messages of JavaScript dialogs (alert, confirm) the page opened."""
-    return []
-
-
-@pytest.fixture()
-def page(browser, dialogs) -> Iterator["playwright_api.Page"]:
-    """A fresh browser profile (empty localStorage) per test; dialogs are recorded and accepted."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
-    tab = context.new_page()
-    tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
-    yield tab
-    context.close()
 
 
 def demo_url(servers) -> str:
@@ -355,8 +320,9 @@ def test_an_allowed_site_can_embed_it_and_other_origins_are_refused(servers, bro
         try:
             site = context.new_page()
             failed, websockets = [], []
-            site.on("requestfailed", lambda r: failed.append(r.url) if "/socket.io/" in r.url else None)
-            site.on("websocket", lambda ws: websockets.append(ws.url))
+            # the lists as default values: each context's handlers keep their own lists
+            site.on("requestfailed", lambda r, failed=failed: failed.append(r.url) if "/socket.io/" in r.url else None)
+            site.on("websocket", lambda ws, websockets=websockets: websockets.append(ws.url))
             site.goto(f"{origin}/")
             site.locator(".kcs-panel").wait_for()            # data-open: open on the first visit
             assert site.evaluate("() => typeof window.io") == "undefined"   # the page's globals stay clean

@@ -12,9 +12,10 @@ import pytest
 import requests
 
 from bot.evaluate import AssistantClient
-from bot.servers import AssistantServers, ServerConfig
+from bot.servers import AssistantServers
 from tests.channels.fake_graph import FakeGraph
 from tests.channels.meta_signature import meta_signature
+from tests.integration.conftest import client_for, running_servers, server_config
 
 pytestmark = pytest.mark.integration
 
@@ -26,33 +27,20 @@ MARKER_QUESTION, MARKER_ANSWER = "gimana cara aktifin google authenticator?", "G
 
 
 @pytest.fixture(scope="module")
-def graph() -> Iterator[FakeGraph]:
-    api = FakeGraph()
-    yield api
-    api.close()
-
-
-@pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory, graph: FakeGraph) -> Iterator[AssistantServers]:
     """Both servers with their own tracker, ticket and channel-state databases in a temporary folder."""
-    work = tmp_path_factory.mktemp("whatsapp_servers")
-    notifiers = work / "notifiers.yml"
-    notifiers.write_text("notifiers: {}\n", encoding="utf-8")
-    config = ServerConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, tracker_db=work / "tracker.db",
-                          log_dir=work, tickets_db_url=f"sqlite:///{work / 'tickets.db'}", notifiers_config=notifiers,
-                          extra_env={"WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "WHATSAPP_APP_SECRET": APP_SECRET,
-                                     "WHATSAPP_ACCESS_TOKEN": graph.access_token,
-                                     "WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
-                                     "WHATSAPP_API_BASE_URL": graph.api_base_url,
-                                     "CHANNEL_STATE_DB": str(work / "channels.db")})
-    running = AssistantServers(config).start(timeout=240)
-    yield running
-    running.stop()
+    config = server_config(tmp_path_factory.mktemp("whatsapp_servers"), RASA_PORT, ACTION_PORT,
+                           env={"WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "WHATSAPP_APP_SECRET": APP_SECRET,
+                                "WHATSAPP_ACCESS_TOKEN": graph.access_token,
+                                "WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
+                                "WHATSAPP_API_BASE_URL": graph.api_base_url})
+    with running_servers(config) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def client(servers: AssistantServers) -> AssistantClient:
-    return AssistantClient(servers.config.rasa_url, servers.config.api_token)
+    return client_for(servers)
 
 
 @pytest.fixture()

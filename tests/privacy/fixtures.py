@@ -11,18 +11,18 @@ from sqlalchemy.engine import make_url
 
 from bot.tickets.database import Database, connect
 from tests.privacy.seeding import Stores
-from tests.tickets.fixtures import postgres_server_url  # noqa: F401 (fixture)
 
 
 @pytest.fixture
 def sqlite_stores(tmp_path) -> Stores:
-    return Stores(tickets_url=f"sqlite:///{tmp_path / 'tickets.db'}", tracker_url=f"sqlite:///{tmp_path / 'tracker.db'}",
+    return Stores(tickets_url=f"sqlite:///{tmp_path / 'tickets.db'}",
+                  tracker_url=f"sqlite:///{tmp_path / 'tracker.db'}",
                   analytics_url=f"sqlite:///{tmp_path / 'analytics.db'}",
                   channel_state_file=tmp_path / "channels.db")
 
 
 @pytest.fixture
-def postgres_stores(postgres_server_url: str, tmp_path) -> Iterator[Stores]:  # noqa: F811
+def postgres_stores(postgres_server_url: str, tmp_path) -> Iterator[Stores]:
     """Tickets and the tracker store in one schema (as ``DATABASE_URL`` holds both), analytics in another."""
     names = [f"privacy_test_{uuid.uuid4().hex[:12]}" for _ in range(2)]
     admin = sa.create_engine(postgres_server_url, future=True)

@@ -19,9 +19,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionSt
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
-from actions import copy
+from bot import wording
 from bot.analytics.broker import SQLEventBroker
-from bot.channels.state import SqlChannelState, SqliteChannelState
+from bot.channels.state import ChannelStateStore
 from bot.handoff.model import CUSTOMER_TARGET, TO_CUSTOMER, Agent, Outgoing
 from bot.handoff.service import HandoffService
 from bot.handoff.store import IS_ACTIVE, HandoffStore
@@ -43,7 +43,7 @@ DOMAIN = Domain.from_dict({
                                  ("bank_account", "text"))},
 })
 ARTICLE = "withdraw-crypto-pending"
-SECRET_WARNING_TEXT = copy.SECRET_WARNING.format(what="frasa pemulihan (seed phrase)")
+SECRET_WARNING_TEXT = wording.SECRET_WARNING.format(what="frasa pemulihan (seed phrase)")
 
 
 def ago(days: float, minutes: float = 0) -> datetime:
@@ -161,7 +161,7 @@ def warn_about_secret(service: HandoffService, ticket_id: str, at: datetime) -> 
 
 def channel_state(stores: Stores, chat: str, channel: str, at: datetime, key: str) -> None:
     """A handled update and an issued button, in the SQLite file and in the ticket database."""
-    for state in (SqliteChannelState(stores.channel_state_file), SqlChannelState(stores.tickets_url)):
+    for state in (ChannelStateStore.in_file(stores.channel_state_file), ChannelStateStore(stores.tickets_url)):
         try:
             state.remember(channel, key, at.timestamp())
             state.put_button(channel, chat, f"btn-{key}", "/affirm", at.timestamp())

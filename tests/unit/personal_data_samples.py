@@ -91,7 +91,7 @@ def account(rng: random.Random) -> Tuple[str, str]:
         return bank, number
     # "123.456.7890", "1234 5678 9012 3"
     cut = [0, 3, 6, len(number)] if len(number) <= 12 else [0, 4, 8, 12, len(number)]
-    return bank, style.join(number[a:b] for a, b in zip(cut, cut[1:]))
+    return bank, style.join(number[a:b] for a, b in zip(cut, cut[1:], strict=False))
 
 
 # --- numbers that must stay ----------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from actions.reporting import details as d
 from actions.reporting.asking import amount_choice, chosen_amount, question, spoken_amount
 from actions.reporting.flow import handle_message
-from actions.reporting.reading import AMBIGUOUS_NOTE, OUT_OF_RANGE, Context, read_details
+from actions.reporting.reading import AMBIGUOUS_NOTE, Context, read_details
 from actions.reporting.state import AMOUNT_CHOICES, MAX_TRIES, ReportState
+from bot.wording import REPORT_AMOUNT_OUT_OF_RANGE
 from nlu.amounts import find_amounts
 from nlu.datetimes import WIB
 from tests.unit.form_loop import requested_slot
@@ -108,7 +109,7 @@ def test_another_certain_amount_does_not_settle_it():
 
 def test_ambiguous_amount_beyond_the_limit_is_explained():
     found, issues = read("20000m")
-    assert d.AMOUNT not in found and issues[d.AMOUNT].message == OUT_OF_RANGE
+    assert d.AMOUNT not in found and issues[d.AMOUNT].message == REPORT_AMOUNT_OUT_OF_RANGE
 
 
 @pytest.mark.parametrize("text", ["5m yg lalu", "5m ago", "5 menit lalu"])
@@ -217,6 +218,6 @@ def test_m_is_never_stored_and_each_choice_stores_its_reading(number, m, rp, bef
     assert turn.replies == []
     asked = question(d.AMOUNT, turn.state)
     assert asked == amount_choice(amount) and len(asked.buttons) == 2
-    for button, value in zip(asked.buttons, amount.readings):
+    for button, value in zip(asked.buttons, amount.readings, strict=True):
         stored = handle_message(turn.state, button["payload"], NOW, d.AMOUNT).state.values[d.AMOUNT]
         assert Decimal(stored.split()[0]) == value and stored.endswith(" IDR")

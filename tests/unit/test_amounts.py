@@ -460,7 +460,7 @@ _SOUP = st.sampled_from(["dua", "juta", "se", "sejuta", "setengah", "koma", "lim
 def test_never_raises_and_spans_are_ordered(text):
     found = list(find_amounts(text, include_ambiguous=True))
     assert [a.start for a in found] == sorted(a.start for a in found)
-    for a, b in zip(found, found[1:]):
+    for a, b in zip(found, found[1:], strict=False):
         assert a.end <= b.start
     for amount in found:
         assert 0 <= amount.start < amount.end <= len(text)

@@ -24,14 +24,19 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.analytics.consumer import (EXCHANGE, BatchStore, Consumer, ConsumerSettings, Outages, declare_queue,
-                                    next_batch)
-from bot.analytics.events import (create_database_if_missing, event_digest, open_engine, open_store, read_events,
-                                  same_database, write_events, write_new_events)
-from bot.endpoints import (SQL_BROKER_CLASS, check_analytics_database, endpoints, pika_event_broker,
-                           sql_event_broker)
+from bot.analytics.consumer import EXCHANGE, BatchStore, Consumer, ConsumerSettings, Outages, declare_queue, next_batch
+from bot.analytics.events import (
+    create_database_if_missing,
+    event_digest,
+    open_engine,
+    open_store,
+    read_events,
+    same_database,
+    write_events,
+    write_new_events,
+)
+from bot.endpoints import SQL_BROKER_CLASS, check_analytics_database, endpoints, pika_event_broker, sql_event_broker
 from bot.servers import ROOT, ServerConfig, write_endpoints
-from tests.tickets.fixtures import postgres_server_url, postgres_url  # noqa: F401 - fixtures
 
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 PG = "postgresql://kripto:pw@db.internal:5432/kripto"
@@ -390,7 +395,7 @@ async def test_a_table_rasas_broker_created_gets_the_digest_and_stays_rasas(back
         broker.engine.dispose()
 
 
-def test_a_missing_postgresql_database_is_created(postgres_server_url: str):  # noqa: F811 - fixture
+def test_a_missing_postgresql_database_is_created(postgres_server_url: str):
     name = f"kriptocs_analytics_{uuid.uuid4().hex[:8]}"
     url = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
     admin = sa.create_engine(postgres_server_url, future=True, isolation_level="AUTOCOMMIT")
@@ -436,8 +441,17 @@ async def test_acks_come_only_after_commit_and_wait_out_a_database_outage(postgr
             return connection.execute(sa.text("SELECT count(*) FROM events WHERE digest = :d"),
                                       {"d": digest}).scalar_one() == 1
 
+    failed_writes = [0]   # attempts the outage refused: what the test waits for instead of sleeping
+
+    def write_counting_failures(engine: sa.engine.Engine, events: List[Dict[str, Any]]) -> int:
+        try:
+            return write_new_events(engine, events)
+        except Exception:
+            failed_writes[0] += 1
+            raise
+
     stop = asyncio.Event()
-    store = BatchStore(settings_for("unused", through_proxy), Outages(), stop)
+    store = BatchStore(settings_for("unused", through_proxy), Outages(), stop, write=write_counting_failures)
     try:
         first = [FakeDelivery(event, committed) for event in conversation("ack", 3)]
         poison = FakeDelivery({}, committed)
@@ -450,9 +464,9 @@ async def test_acks_come_only_after_commit_and_wait_out_a_database_outage(postgr
         second = [FakeDelivery(event, committed) for event in conversation("ack", 3, start=2e9)]
         storing = asyncio.create_task(store.store(second))
         await eventually(lambda: outage_warnings(caplog, "analytics database"), what="the outage warning")
-        await asyncio.sleep(0.5)   # several retries while down: still nothing acknowledged, one warning
-        assert all(delivery.acked_after_commit is None for delivery in second)
-        assert len(outage_warnings(caplog, "analytics database")) == 1
+        await eventually(lambda: failed_writes[0] >= 3, what="three attempts while down")
+        assert all(delivery.acked_after_commit is None for delivery in second)   # several retries while down:
+        assert len(outage_warnings(caplog, "analytics database")) == 1            # nothing acknowledged, one warning
         proxy.restore()
         assert await asyncio.wait_for(storing, timeout=20)
         assert [delivery.acked_after_commit for delivery in second] == [True, True, True]
@@ -461,9 +475,10 @@ async def test_acks_come_only_after_commit_and_wait_out_a_database_outage(postgr
 
         proxy.cut()   # stopped during an outage: nothing acknowledged, so RabbitMQ will deliver it again
         third = [FakeDelivery(event, committed) for event in conversation("ack", 2, start=3e9)]
+        failed_before = failed_writes[0]
         storing = asyncio.create_task(store.store(third))
-        await asyncio.sleep(0.2)
-        stop.set()
+        await eventually(lambda: failed_writes[0] > failed_before, what="an attempt refused by the outage")
+        stop.set()                                # now it waits out the outage: stop it there
         assert await asyncio.wait_for(storing, timeout=10) is False
         assert all(delivery.acked_after_commit is None for delivery in third)
     finally:

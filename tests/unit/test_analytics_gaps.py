@@ -8,10 +8,26 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import pytest
 
-from bot.analytics.conversations import (CLARIFICATION, FALLBACK_FOREIGN, FALLBACK_UNCLEAR, Conversation,
-                                         Feedback, Unanswered)
-from bot.analytics.gaps import (FALLBACK, NOT_HELPFUL, GapMessage, RetrievalEmbeddings, distinct_examples,
-                                find_gaps, gap_messages, group_vectors, redact_text, sample)
+from bot.analytics.conversations import (
+    CLARIFICATION,
+    FALLBACK_FOREIGN,
+    FALLBACK_UNCLEAR,
+    Conversation,
+    Feedback,
+    Unanswered,
+)
+from bot.analytics.gaps import (
+    FALLBACK,
+    NOT_HELPFUL,
+    GapMessage,
+    RetrievalEmbeddings,
+    distinct_examples,
+    find_gaps,
+    gap_messages,
+    group_vectors,
+    redact_text,
+    sample,
+)
 
 
 def conversation(**fields) -> Conversation:

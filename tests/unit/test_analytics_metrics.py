@@ -10,13 +10,29 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from actions import copy
-from bot.analytics.conversations import (CLARIFICATION, FALLBACK_FOREIGN, FALLBACK_UNCLEAR, SECRET_WARNING,
-                                         conversations_from_events, reply_kind)
+from bot import wording
+from bot.analytics.conversations import (
+    CLARIFICATION,
+    FALLBACK_FOREIGN,
+    FALLBACK_UNCLEAR,
+    SECRET_WARNING,
+    conversations_from_events,
+    reply_kind,
+)
 from bot.analytics.events import open_engine, write_events
-from bot.analytics.metrics import (AgentSideWarning, Period, TicketRecord, conversation_metrics, is_self_served,
-                                   percentiles, rate, summarise, ticket_metrics, ticket_times_by_customer,
-                                   ticket_within_window)
+from bot.analytics.metrics import (
+    AgentSideWarning,
+    Period,
+    TicketRecord,
+    conversation_metrics,
+    is_self_served,
+    percentiles,
+    rate,
+    summarise,
+    ticket_metrics,
+    ticket_times_by_customer,
+    ticket_within_window,
+)
 from bot.handoff.model import Handoff
 from bot.report.event_signals import first_id_from, read_signals, row_signal
 from bot.tickets.model import WIB
@@ -67,7 +83,7 @@ class Chat:
 
     def answer(self, at: float, article_id: str) -> "Chat":
         self._add("action", at, name="action_kb_answer", policy="RulePolicy", confidence=1.0)
-        self.bot(at, f"**{TITLES.get(article_id, article_id)}**\n1. Langkah.").bot(at, copy.ASK_HELPFUL)
+        self.bot(at, f"**{TITLES.get(article_id, article_id)}**\n1. Langkah.").bot(at, wording.ASK_HELPFUL)
         return self.slot(at, "kb_article", article_id).slot(at, "kb_shown", [article_id])
 
 
@@ -81,16 +97,16 @@ def sample_week() -> List[Dict[str, Any]]:
     b.slot(ts(1, 11, 1, 1), "kb_helpful", False).slot(ts(1, 11, 1, 1), "report_problem", "withdrawal")
     b.user(ts(1, 11, 3), "ya, benar", "affirm").slot(ts(1, 11, 3, 1), "handoff_ticket", "CS-20261201-0001")
     c = Chat("wa-c", "whatsapp").session(ts(1, 12)).user(ts(1, 12, 0, 1), "saldo")
-    c.bot(ts(1, 12, 0, 2), copy.CLARIFY).slot(ts(1, 12, 0, 2), "kb_article", None)
+    c.bot(ts(1, 12, 0, 2), wording.CLARIFY).slot(ts(1, 12, 0, 2), "kb_article", None)
     c.user(ts(1, 12, 1), '/choose_article{"article_id":"deposit-rupiah"}', "choose_article")
     c.answer(ts(1, 12, 1, 1), "deposit-rupiah")
     d = Chat("wa-d", "whatsapp").session(ts(2, 9)).user(ts(2, 9, 0, 1), "asdf qwer", "nlu_fallback")
-    d.bot(ts(2, 9, 0, 2), copy.UNCLEAR)
+    d.bot(ts(2, 9, 0, 2), wording.UNCLEAR)
     e = Chat("wa-e", "whatsapp").session(ts(2, 10))
     e.user(ts(2, 10, 0, 1), "ini seed phrase saya [DIHAPUS: seed phrase]", "share_secret", secrets=("seed_phrase",))
-    e.bot(ts(2, 10, 0, 2), copy.SECRET_WARNING.format(what="seed phrase")).bot(ts(2, 10, 0, 2), copy.SECRET_STEPS)
+    e.bot(ts(2, 10, 0, 2), wording.SECRET_WARNING.format(what="seed phrase")).bot(ts(2, 10, 0, 2), wording.SECRET_STEPS)
     f = Chat("tg-f").session(ts(2, 13)).user(ts(2, 13, 0, 1), "tolong dana saya hilang!!", "report_withdrawal_problem")
-    f.bot(ts(2, 13, 0, 2), copy.REPORT_EMPATHY)
+    f.bot(ts(2, 13, 0, 2), wording.REPORT_EMPATHY)
     events = [event for chat in (a, b, c, d, e, f) for event in chat.events]
     return sorted(events, key=lambda event: event["timestamp"])
 
@@ -119,11 +135,11 @@ WEEK = Period(wib(1, 0), wib(3, 0))
 # ---------------------------------------------------------------- conversations from events
 
 def test_reply_kinds_are_the_assistants_own_copy() -> None:
-    assert reply_kind(copy.CLARIFY) == CLARIFICATION
-    assert reply_kind(copy.EMPATHY[next(iter(copy.EMPATHY))] + " " + copy.UNCLEAR) == FALLBACK_UNCLEAR
-    assert reply_kind(copy.FOREIGN) == FALLBACK_FOREIGN
-    assert reply_kind(copy.SECRET_WARNING.format(what="kode OTP")) == SECRET_WARNING
-    assert reply_kind(copy.ASK_HELPFUL) is None and reply_kind(copy.GLAD) is None
+    assert reply_kind(wording.CLARIFY) == CLARIFICATION
+    assert reply_kind(wording.EMPATHY[next(iter(wording.EMPATHY))] + " " + wording.UNCLEAR) == FALLBACK_UNCLEAR
+    assert reply_kind(wording.FOREIGN) == FALLBACK_FOREIGN
+    assert reply_kind(wording.SECRET_WARNING.format(what="kode OTP")) == SECRET_WARNING
+    assert reply_kind(wording.ASK_HELPFUL) is None and reply_kind(wording.GLAD) is None
 
 
 def test_conversations_record_answers_feedback_and_tickets() -> None:
@@ -311,9 +327,9 @@ def test_rows_without_a_signal_are_not_decoded() -> None:
                       0, 10) is None
     assert row_signal(json.dumps({"sender_id": "x", "event": "slot", "timestamp": 5.0, "name": "report_asset",
                                   "value": "kb_article"}), 0, 10) is None
-    glad = json.dumps({"sender_id": "x", "event": "bot", "timestamp": 5.0, "text": copy.GLAD})
+    glad = json.dumps({"sender_id": "x", "event": "bot", "timestamp": 5.0, "text": wording.GLAD})
     assert row_signal(glad, 0, 10) is None
-    clarify = json.dumps({"sender_id": "x", "event": "bot", "timestamp": 5.0, "text": copy.CLARIFY})
+    clarify = json.dumps({"sender_id": "x", "event": "bot", "timestamp": 5.0, "text": wording.CLARIFY})
     assert row_signal(clarify, 0, 10).kind == CLARIFICATION and row_signal(clarify, 6, 10) is None
 
 

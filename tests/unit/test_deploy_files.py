@@ -17,8 +17,14 @@ import pytest
 import yaml
 
 from bot.analytics.events import same_database
-from bot.endpoints import (DEFAULT_QUEUE, LOCK_KEY_PREFIX, LOCK_STORE_CLASS, pika_event_broker, redis_lock_store,
-                           sql_tracker_store)
+from bot.endpoints import (
+    DEFAULT_QUEUE,
+    LOCK_KEY_PREFIX,
+    LOCK_STORE_CLASS,
+    pika_event_broker,
+    redis_lock_store,
+    sql_tracker_store,
+)
 from bot.lock_store import redis_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -436,7 +442,8 @@ def test_no_secret_is_committed_in_the_compose_file(compose, compose_env):
 def test_ticket_migrations_run_once_before_the_servers(compose):
     services = compose["services"]
     migrators = [name for name, service in services.items()
-                 if service.get("command") == ["alembic", "-c", "bot/tickets/migrations/alembic.ini", "upgrade", "head"]]
+                 if service.get("command") == ["alembic", "-c", "bot/tickets/migrations/alembic.ini", "upgrade",
+                                               "head"]]
     assert len(migrators) == 1
     migrate = migrators[0]
     assert (ROOT / "bot/tickets/migrations/alembic.ini").exists()

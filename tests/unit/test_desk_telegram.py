@@ -20,7 +20,8 @@ from bot.tickets.notifiers import DeliveryError
 from bot.tickets.store import TicketStore
 from tests.channels.fake_telegram import BOT_USERNAME, FakeBotAPI, visible_length
 from tests.channels.telegram_builders import group_callback_update as _group_callback
-from tests.channels.telegram_builders import group_chat as chat, group_text_update as _group_text
+from tests.channels.telegram_builders import group_chat as chat
+from tests.channels.telegram_builders import group_text_update as _group_text
 from tests.tickets.drafts import make_draft
 
 DESK = "telegram_agen"

@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from nlu.amounts import find_amounts
 from nlu.entities import TXID_PATTERN, WALLET_PATTERNS, SpanSet, extract_entities
 from nlu.vocabulary import vocabulary
-from tests.unit.samples import (BECH32_ADDRESS, EVM_ADDRESS, P2PKH_ADDRESS, P2SH_ADDRESS, TRON_ADDRESS,
-                                 TXID)
+from tests.unit.samples import BECH32_ADDRESS, EVM_ADDRESS, P2PKH_ADDRESS, P2SH_ADDRESS, TRON_ADDRESS, TXID
 
 
 def triples(text):

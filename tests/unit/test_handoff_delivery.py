@@ -19,7 +19,6 @@ from bot.tickets import TicketStore
 from bot.tickets.notifiers import DeliveryError
 from tests.channels.fake_graph import FakeGraph
 from tests.handoff.fixtures import RINA, Desk, make_desk
-from tests.tickets.fixtures import sqlite_store, sqlite_url  # noqa: F401 (fixtures)
 
 
 class FlakyCustomer:

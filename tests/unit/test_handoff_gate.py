@@ -8,8 +8,7 @@ import pytest
 
 from bot.handoff.gate import HandoffGate, decide, wants_bot_back
 from bot.handoff.survey import rating_payload, skip_payload
-from tests.handoff.fixtures import RINA, Desk, make_desk, sqlite_desk  # noqa: F401 (fixture)
-from tests.tickets.fixtures import sqlite_store, sqlite_url  # noqa: F401
+from tests.handoff.fixtures import RINA, Desk, make_desk
 
 LEAVING = ["kembali ke bot", "Kembali ke bot aja", "balik ke bot dong", "mau balik ke asisten", "batal",
            "batal aja deh", "gak jadi", "ga jadi kak", "nggak jadi deh", "cancel", "keluar antrean",

@@ -9,9 +9,7 @@ import pytest
 from bot.handoff.model import Agent
 from bot.handoff.service import CLAIMED, CLOSED, DONE, DUPLICATE, EMPTY, NOT_CLAIMED, NOT_FOUND, SENT, TAKEN
 from bot.handoff.survey import rating_payload
-from tests.handoff.fixtures import DODI, RINA, Desk, desk, make_desk, sqlite_desk  # noqa: F401 (fixtures)
-from tests.tickets.fixtures import (database_url, postgres_server_url, postgres_url, sqlite_store,  # noqa: F401
-                                    sqlite_url, store)
+from tests.handoff.fixtures import DODI, RINA, Desk, make_desk
 
 
 def test_a_new_ticket_waits_for_an_agent(desk: Desk):

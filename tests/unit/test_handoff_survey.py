@@ -2,10 +2,19 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.handoff.survey import (SurveyAnswer, looks_like_survey_payload, parse_payload, rating_buttons, rating_payload,
-                                skip_payload, typed_rating, typed_skip)
+from bot.handoff.survey import (
+    SurveyAnswer,
+    looks_like_survey_payload,
+    parse_payload,
+    rating_buttons,
+    rating_payload,
+    skip_payload,
+    typed_rating,
+    typed_skip,
+)
 
 TICKET = "CS-20261202-0001"
 
@@ -37,7 +46,8 @@ def test_anything_else_is_not_a_survey_answer(text):
 
 def test_survey_shapes_are_recognised_even_when_invalid():
     assert looks_like_survey_payload('/csat{"oops"}') and looks_like_survey_payload(skip_payload(TICKET))
-    assert not looks_like_survey_payload("/choose_article{\"article_id\":\"x\"}") and not looks_like_survey_payload("csat 5")
+    assert not looks_like_survey_payload("/choose_article{\"article_id\":\"x\"}")
+    assert not looks_like_survey_payload("csat 5")
 
 
 @pytest.mark.parametrize("text, rating", [("5", 5), ("4/5", 4), (" 3 bintang ", 3), ("2.", 2), ("1 ⭐", 1)])

@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 
 from bot.health import DEGRADED, DISABLED, DOWN, OK, HealthRegistry
-from bot.health_route import action_health_url, action_server_check
+from bot.health_route import action_health_url, action_server_check, knowledge_base_check
 
 
 def run(coro):
@@ -65,13 +65,20 @@ def test_a_broken_or_hanging_check_reports_down_without_breaking_the_report(monk
     assert parts["odd"]["status"] == DOWN and parts["rest"]["status"] == OK
 
 
+KNOWLEDGE_BASE = b'{"status": "degraded", "articles": 84, "problem": "rusak.md: no front matter", "since": 1796000000}'
+
+
 class _Health(http.server.BaseHTTPRequestHandler):
+    """An action server's health routes: ``/health`` and the knowledge base's (degraded); ``/odd`` answers
+    JSON that is not a status."""
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        code = 200 if self.path == "/health" else 404
-        self.send_response(code)
+        body = {"/health": b'{"status": "ok"}', "/health/knowledge_base": KNOWLEDGE_BASE,
+                "/odd": b'["ok"]'}.get(self.path)
+        self.send_response(200 if body else 404)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
-        self.wfile.write(b'{"status": "ok"}')
+        self.wfile.write(body or b'{"error": "not found"}')
 
     def log_message(self, *_: object) -> None:
         pass
@@ -93,3 +100,25 @@ def test_the_action_server_check_follows_the_real_server(action_server: str):
     assert run(action_server_check(url.replace("/health", "/nope")))["problem"] == "HTTP 404"
     refused = run(action_server_check("http://127.0.0.1:9/health"))
     assert refused["status"] == DOWN and "ConnectError" in refused["problem"]
+
+
+def test_the_knowledge_base_part_is_what_the_action_server_reports(action_server: str):
+    base = action_server[: -len("/webhook")]
+    degraded = run(knowledge_base_check(f"{base}/health/knowledge_base"))
+    assert degraded == {"status": DEGRADED, "articles": 84, "problem": "rusak.md: no front matter",
+                        "since": 1796000000}
+    assert run(knowledge_base_check(f"{base}/odd"))["status"] == DOWN
+    assert run(knowledge_base_check(f"{base}/nope"))["status"] == DOWN
+    refused = run(knowledge_base_check("http://127.0.0.1:9/health/knowledge_base"))
+    assert refused["status"] == DOWN and "ConnectError" in refused["problem"]
+
+
+def test_the_action_server_plugin_adds_the_knowledge_base_route():
+    from rasa_sdk.plugin import plugin_manager
+    from sanic import Sanic
+
+    from rasa_sdk_plugins import KNOWLEDGE_BASE_HEALTH_PATH
+
+    app = Sanic("plugin_probe")
+    plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    assert KNOWLEDGE_BASE_HEALTH_PATH.lstrip("/") in {route.path for route in app.router.routes}

@@ -17,7 +17,6 @@ from bot.incidents.render import alert_html, alert_text
 from bot.incidents.store import IncidentStore
 from bot.tickets.database import connect
 from tests.tickets.fakes import FakeTelegram, WebhookReceiver, telegram_html_problems
-from tests.tickets.fixtures import sqlite_url, telegram_api, webhook_receiver  # noqa: F401  (pytest fixtures)
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
 POLICY = SpikePolicy(window=timedelta(minutes=10), min_customers=3)

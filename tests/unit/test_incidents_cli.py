@@ -11,7 +11,6 @@ import pytest
 
 from bot.incidents.cli import main, parse_duration
 from bot.incidents.store import open_incident_store
-from tests.tickets.fixtures import sqlite_url  # noqa: F401  (pytest fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)   # 10:00 WIB

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.incidents.detection import (KEEP, NOTHING, OPEN, REOPEN, PastSpike, SpikePolicy, assess, decide,
-                                     subsided_at)
+from bot.incidents.detection import KEEP, NOTHING, OPEN, REOPEN, PastSpike, SpikePolicy, assess, decide, subsided_at
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
 POLICY = SpikePolicy(window=timedelta(minutes=15), baseline_period=timedelta(hours=24), min_customers=10,

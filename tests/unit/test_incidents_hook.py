@@ -21,7 +21,6 @@ from bot.tickets import Detail, Ticket
 from bot.tickets.database import connect
 from bot.tickets.schema import incident_observations, incident_outbox
 from tests.tickets.drafts import MOMENT, SEED_PHRASE, make_draft
-from tests.tickets.fixtures import sqlite_url  # noqa: F401  (pytest fixture)
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
 

@@ -15,7 +15,6 @@ from bot.incidents.monitor import SpikeMonitor
 from bot.incidents.store import IncidentStore
 from bot.tickets.database import connect
 from bot.tickets.schema import incident_observations, incident_outbox, incidents
-from tests.tickets.fixtures import database_url, postgres_server_url, postgres_url, sqlite_url  # noqa: F401
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
 BCA, BRI = "bank:BCA", "bank:BRI"

@@ -13,7 +13,6 @@ from bot.incidents.model import NOTICE, SPIKE
 from bot.incidents.notices import customer_message, default_notice_text, notices_for
 from bot.incidents.store import IncidentStore
 from bot.tickets.database import connect
-from tests.tickets.fixtures import database_url, postgres_server_url, postgres_url, sqlite_url  # noqa: F401
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
 BCA = "bank:BCA"

@@ -8,16 +8,14 @@ from typing import Any, List
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from actions import copy
+from bot import wording
 from bot.channels.intake import IntakeSettings, MessageIntake, WhenBusy
 from bot.handoff.gate import HandoffGate
 from bot.health import DEGRADED, OK
 from bot.limits.capacity import Overloaded
-from tests.handoff.fixtures import Desk, sqlite_desk  # noqa: F401 (fixture)
-from tests.tickets.fixtures import sqlite_store, sqlite_url  # noqa: F401
+from tests.handoff.fixtures import Desk
 from tests.unit.test_flood_limits import FakeClock
-from tests.unit.test_whatsapp_channel import (WA_ID, channel, fake, graph_api, signed, state_db,  # noqa: F401
-                                              text, webhook)
+from tests.unit.test_whatsapp_channel import WA_ID, channel, fake, graph_api, signed, state_db, text, webhook  # noqa: F401
 
 
 class Bot:
@@ -45,7 +43,7 @@ def sent(output: CollectingOutputChannel) -> List[str]:
 
 
 @pytest.fixture
-def gate(sqlite_desk: Desk) -> HandoffGate:  # noqa: F811
+def gate(sqlite_desk: Desk) -> HandoffGate:
     return HandoffGate(lambda: sqlite_desk.service)
 
 
@@ -55,7 +53,7 @@ async def test_a_flood_gets_one_slow_down_reply_and_no_bot_work(gate: HandoffGat
     handled = [await handle(message("budi", f"pesan {n}", output)) for n in range(1, 9)]
     assert bot.reached == ["pesan 1", "pesan 2", "pesan 3"]
     assert handled == [False] * 3 + [True] * 5                      # dropped on purpose: no apology
-    assert sent(output).count(copy.FLOOD_SLOW_DOWN) == 1 and len(sent(output)) == 4
+    assert sent(output).count(wording.FLOOD_SLOW_DOWN) == 1 and len(sent(output)) == 4
 
 
 async def test_another_customer_and_the_same_id_on_another_channel_are_not_affected(gate: HandoffGate):
@@ -76,17 +74,17 @@ async def test_a_customer_is_served_again_a_minute_later_and_warned_again_only_t
     clock.advance(60)
     await handle(message("budi", "tiga", output))
     await handle(message("budi", "empat", output))
-    assert bot.reached == ["satu", "tiga"] and sent(output).count(copy.FLOOD_SLOW_DOWN) == 2
+    assert bot.reached == ["satu", "tiga"] and sent(output).count(wording.FLOOD_SLOW_DOWN) == 2
 
 
 async def test_during_a_handoff_a_flood_is_not_forwarded_to_the_agent(
-        sqlite_desk: Desk, gate: HandoffGate):  # noqa: F811
+        sqlite_desk: Desk, gate: HandoffGate):
     bot, output = Bot(), CollectingOutputChannel()
     handle = MessageIntake(IntakeSettings(messages_per_minute=3), clock=FakeClock()).wrap(bot, gate, WhenBusy.WAIT)
     for n in range(10):
         await handle(message(sqlite_desk.customer_id, f"halo {n}?", output, channel="telegram"))
     assert sqlite_desk.to_agents() == ["halo 0?", "halo 1?", "halo 2?"] and bot.reached == []
-    assert sent(output).count(copy.FLOOD_SLOW_DOWN) == 1
+    assert sent(output).count(wording.FLOOD_SLOW_DOWN) == 1
 
 
 async def test_a_dropped_message_with_a_secret_still_gets_the_secrets_warning_once(gate: HandoffGate):
@@ -115,7 +113,7 @@ async def test_a_whatsapp_flood_gets_one_slow_down_message_and_no_apology(fake, 
     raw = webhook(*(text(f"pesan {n}", f"wamid.FLOOD{n}") for n in range(6)))
     await whatsapp.process(whatsapp.accept(raw, signed(raw)), handle)
     bodies = [m["text"]["body"] for m in fake.messages_to(WA_ID)]
-    assert bodies == ["jawaban: pesan 0", "jawaban: pesan 1", copy.FLOOD_SLOW_DOWN]
+    assert bodies == ["jawaban: pesan 0", "jawaban: pesan 1", wording.FLOOD_SLOW_DOWN]
     await whatsapp._open()[2].aclose()
 
 
@@ -151,7 +149,7 @@ async def test_web_chat_messages_beyond_the_cap_get_a_polite_busy_reply(gate: Ha
     holder = await hold_the_only_slot(handle, bot)
     output = CollectingOutputChannel()
     await handle(message("budi", "kedua", output, channel="socketio"))
-    assert sent(output) == [copy.BUSY] and bot.reached == ["pertama"]
+    assert sent(output) == [wording.BUSY] and bot.reached == ["pertama"]
     bot.release.set()
     await holder
 
@@ -181,7 +179,7 @@ async def test_a_platform_message_that_waits_too_long_gets_the_busy_reply(gate: 
     holder = await hold_the_only_slot(handle, bot)
     output = CollectingOutputChannel()
     await handle(message("wa-1", "lama", output, channel="whatsapp"))
-    assert sent(output) == [copy.BUSY] and bot.reached == ["pertama"]
+    assert sent(output) == [wording.BUSY] and bot.reached == ["pertama"]
     bot.release.set()
     await holder
 

@@ -5,8 +5,15 @@ import re
 
 import pytest
 
-from kb.articles import (ARTICLES_DIR, CATEGORIES, Article, ArticleError, articles_fingerprint, load_articles,
-                         parse_article)
+from kb.articles import (
+    ARTICLES_DIR,
+    CATEGORIES,
+    Article,
+    ArticleError,
+    articles_fingerprint,
+    load_articles,
+    parse_article,
+)
 from tests.unit.samples import REQUIRED_KB_IDS, article_text, write_kb
 
 EXCHANGES = ("binance", "indodax", "tokocrypto", "pintu", "coinbase", "kraken", "okx", "bybit", "kucoin", "reku",

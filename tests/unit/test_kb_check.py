@@ -9,8 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kb.__main__ import main
-from kb.check import (MAX_BODY_CHARS, MIN_BODY_CHARS, MIN_QUESTIONS, NearDuplicate, check_articles,
-                      comparable_tokens, near_duplicates, token_distance)
+from kb.check import (
+    MAX_BODY_CHARS,
+    MIN_BODY_CHARS,
+    MIN_QUESTIONS,
+    NearDuplicate,
+    check_articles,
+    comparable_tokens,
+    near_duplicates,
+    token_distance,
+)
 from tests.unit.samples import article_text
 
 BODY = (

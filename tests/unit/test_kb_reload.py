@@ -150,6 +150,27 @@ def test_broken_article_keeps_the_previous_index_with_one_warning(kb_env, live, 
     assert live.current.search(FRAUD_QUERY, top_k=1)[0].article_id == "penipuan"
 
 
+def test_health_says_degraded_while_a_broken_article_is_not_served(kb_env, live):
+    articles_dir, _, _ = kb_env
+    assert live.status() == {"status": "ok", "articles": 2, "model": live.settings.model, "reload_every_seconds": 0}
+    broken = articles_dir / "penipuan.md"
+    broken.write_text("---\nid: penipuan\ntitle: tanpa kategori\n---\nisi\n", encoding="utf-8")
+    assert live.refresh() is False
+    status = live.status()
+    assert status["status"] == "degraded" and status["articles"] == 2 and status["since"] > 0
+    assert "penipuan.md" in status["problem"] and "previous 2 served" in status["problem"]
+
+    broken.unlink()                       # the change undone: what is served is what the folder holds again
+    assert live.refresh() is False
+    assert live.status()["status"] == "ok" and "problem" not in live.status()
+
+    broken.write_text("---\nid: penipuan\n---\n", encoding="utf-8")
+    assert live.refresh() is False and live.status()["status"] == "degraded"
+    write_kb(articles_dir, {"penipuan": FRAUD})   # fixed: live, and healthy
+    assert live.refresh() is True
+    assert live.status()["status"] == "ok" and live.status()["articles"] == 3
+
+
 def test_empty_directory_keeps_the_previous_index(kb_env, live):
     articles_dir, _, _ = kb_env
     for path in articles_dir.glob("*.md"):

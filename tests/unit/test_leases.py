@@ -6,14 +6,13 @@ import asyncio
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 
 from bot.singleton import SingletonJob, TaskSlot
 from bot.tickets.database import connect
 from bot.tickets.leases import LeaseStore
-from tests.tickets.fixtures import database_url, postgres_server_url, postgres_url, sqlite_url  # noqa: F401
 
 T0 = datetime(2026, 12, 2, 3, 0, tzinfo=timezone.utc)
 TTL = timedelta(seconds=30)
@@ -51,20 +50,26 @@ def test_a_released_lease_is_free_at_once_and_only_its_owner_releases_it(leases:
     assert leases.acquire("poll", "worker-b", TTL, now=T0 + timedelta(seconds=1))
 
 
+def _contend(leases: LeaseStore, round_: int) -> List[bool]:
+    """Eight threads try to acquire the lease at the same moment; whether each got it."""
+    moment = T0 + round_ * (TTL + timedelta(seconds=1))
+    barrier, results = threading.Barrier(8), [False] * 8
+
+    def contend(index: int) -> None:
+        barrier.wait()
+        results[index] = leases.acquire("poll", f"worker-{round_}-{index}", TTL, now=moment)
+
+    threads = [threading.Thread(target=contend, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
 def test_exactly_one_of_many_simultaneous_contenders_wins(leases: LeaseStore):
     for round_ in range(3):   # a new name (INSERT race), then an expired one twice (UPDATE race)
-        moment = T0 + round_ * (TTL + timedelta(seconds=1))
-        barrier, results = threading.Barrier(8), [False] * 8
-
-        def contend(index: int) -> None:
-            barrier.wait()
-            results[index] = leases.acquire("poll", f"worker-{round_}-{index}", TTL, now=moment)
-
-        threads = [threading.Thread(target=contend, args=(i,)) for i in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results = _contend(leases, round_)
         assert results.count(True) == 1, results
 
 
@@ -109,9 +114,29 @@ class FlakyStore:
         return self.store.release(*args, **kwargs)
 
 
-def singleton(store: object, job: Job, owner: str, ttl: float = 1.0, every: float = 0.2) -> SingletonJob:
-    return SingletonJob("poll", job.start, job.stop, leases=lambda: store, ttl=timedelta(seconds=ttl),
-                        renew_every=timedelta(seconds=every), owner=owner)
+class CountedSingletonJob(SingletonJob):
+    """A ``SingletonJob`` that counts its finished rounds, so a test can wait for them instead of sleeping."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rounds = 0
+        self._round_done = asyncio.Condition()
+
+    async def step(self) -> None:
+        await super().step()
+        async with self._round_done:
+            self.rounds += 1
+            self._round_done.notify_all()
+
+    async def until_round(self, number: int, timeout: float = 10.0) -> None:
+        """Return once ``number`` rounds have finished; fail after ``timeout`` seconds."""
+        async with self._round_done:
+            await asyncio.wait_for(self._round_done.wait_for(lambda: self.rounds >= number), timeout)
+
+
+def singleton(store: object, job: Job, owner: str, ttl: float = 1.0, every: float = 0.2) -> CountedSingletonJob:
+    return CountedSingletonJob("poll", job.start, job.stop, leases=lambda: store, ttl=timedelta(seconds=ttl),
+                               renew_every=timedelta(seconds=every), owner=owner)
 
 
 async def test_only_the_holder_runs_the_job_and_a_crashed_holder_is_replaced_after_the_ttl(leases: LeaseStore):
@@ -135,13 +160,13 @@ async def test_a_holder_that_stops_hands_over_within_one_renewal(leases: LeaseSt
     a, b = singleton(leases, job_a, "worker-a", ttl=30.0, every=0.1), singleton(leases, job_b, "worker-b",
                                                                                   ttl=30.0, every=0.1)
     a.launch()
-    await asyncio.sleep(0.3)
+    await a.until_round(1)
     b.launch()
-    await asyncio.sleep(0.3)
+    await b.until_round(2)               # b asked twice while a held the lease: refused both times
     assert (job_a.running, job_b.running) == (True, False)
     await a.close()                      # releases the lease; b takes it at its next round, not after 30 s
     assert not job_a.running
-    await asyncio.sleep(0.4)
+    await b.until_round(b.rounds + 2)    # the round under way may have asked before the release; the next one not
     assert job_b.running and job_b.starts == 1
     await b.close()
     assert leases.holder("poll") is None
@@ -165,21 +190,25 @@ async def test_a_holder_that_cannot_renew_stops_before_its_lease_can_expire(leas
 
 
 async def test_task_slot_runs_one_task_and_cancels_it():
-    ticks: List[int] = []
+    started: List[int] = []
+    ended: List[int] = []
+    ticked = asyncio.Event()
 
     async def sweep() -> None:
-        while True:
-            ticks.append(1)
-            await asyncio.sleep(0.05)
+        started.append(1)
+        try:
+            while True:
+                ticked.set()
+                await asyncio.sleep(0.05)
+        finally:
+            ended.append(1)
 
     slot = TaskSlot(sweep)
     slot.start()
     slot.start()                         # already running: not a second task
-    await asyncio.sleep(0.12)
+    await asyncio.wait_for(ticked.wait(), timeout=10)
     await slot.stop()
-    count = len(ticks)
-    await asyncio.sleep(0.1)
-    assert 2 <= count <= 4 and len(ticks) == count
+    assert started == [1] and ended == [1]   # one task ran, and stop() ended it (it cannot tick again)
 
 
 def test_each_forked_worker_is_its_own_owner():

@@ -33,9 +33,8 @@ from bot.limits.capacity import Overloaded
 from bot.servers import AssistantServers, ServerConfig
 from bot.tickets import TicketStore
 from bot.tickets.model import WIB
-from tests.handoff.fixtures import RINA, Desk, sqlite_desk  # noqa: F401 (fixture)
+from tests.handoff.fixtures import RINA, Desk
 from tests.tickets.drafts import make_draft
-from tests.tickets.fixtures import sqlite_store, sqlite_url  # noqa: F401
 from tests.unit.test_flood_limits import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +74,7 @@ def user(text: str, sender: str = "budi", channel: str = "rest") -> UserMessage:
 
 
 @pytest.fixture
-def gate(sqlite_desk: Desk) -> HandoffGate:  # noqa: F811
+def gate(sqlite_desk: Desk) -> HandoffGate:
     return HandoffGate(lambda: sqlite_desk.service)
 
 
@@ -96,7 +95,7 @@ async def test_a_bot_turn_counts_its_channel_and_intent_and_times_the_reply(gate
 
 
 async def test_a_conversation_held_by_an_agent_counts_as_handoff_without_intent_or_latency(
-        gate: HandoffGate, sqlite_desk: Desk):  # noqa: F811
+        gate: HandoffGate, sqlite_desk: Desk):
     handle = MessageIntake(IntakeSettings(messages_per_minute=0)).wrap(Bot(), gate, WhenBusy.REFUSE)
     before, timed = messages("tgate", "handoff", "none"), latency_count("tgate")
     assert await handle(user("greet", sender=sqlite_desk.customer_id, channel="tgate")) is True
@@ -117,10 +116,14 @@ async def test_messages_refused_by_the_cap_count_as_busy_and_the_refusal_still_p
     bot = Bot()
     bot.hold = True
     settings = IntakeSettings(messages_per_minute=0, max_concurrent=1, max_queued=0, max_queue_wait=0.05)
-    handle = MessageIntake(settings).wrap(bot, gate, WhenBusy.REFUSE)
+    intake = MessageIntake(settings)
+    handle = intake.wrap(bot, gate, WhenBusy.REFUSE)
     before = messages("tbusy", "busy", "none")
     first = asyncio.ensure_future(handle(user("greet", sender="a", channel="tbusy")))
-    await asyncio.sleep(0.05)
+    for _ in range(1000):                          # until the first message holds the only slot (10 s at most)
+        if intake.cap.in_flight:
+            break
+        await asyncio.sleep(0.01)
     with pytest.raises(Overloaded):
         await handle(user("greet", sender="b", channel="tbusy"))
     bot.release.set()
@@ -172,7 +175,7 @@ async def test_rasa_parse_message_wrapper_records_the_intent_once_wrapped():
     assert messages("tparse", "bot", "ask_deposit") - before == 1
 
 
-def test_handoff_transitions_are_counted(sqlite_desk: Desk):  # noqa: F811
+def test_handoff_transitions_are_counted(sqlite_desk: Desk):
     service = sqlite_desk.service
     before = {event: sample("kriptocs_handoff_events_total", event=event) for event in live_metrics.HANDOFF_EVENTS}
     assert service.sweep(sqlite_desk.at(60))[0] == 1                      # nobody claimed it in 30 minutes
@@ -189,7 +192,7 @@ def test_handoff_transitions_are_counted(sqlite_desk: Desk):  # noqa: F811
 # ------------------------------------------------------------------ gauges at scrape time
 
 
-def test_ticket_gauges_come_from_the_database(sqlite_store: TicketStore, monkeypatch):  # noqa: F811
+def test_ticket_gauges_come_from_the_database(sqlite_store: TicketStore, monkeypatch):
     monkeypatch.setenv("AGENT_HOURS", "00-24")
     now = datetime(2026, 11, 23, 12, 0, tzinfo=WIB)
     service = HandoffService(HandoffStore(sqlite_store.database), sqlite_store, [], timedelta(minutes=30))
@@ -303,7 +306,8 @@ async def test_rasa_configure_app_installs_metrics_with_rasas_auth_token(monkeyp
         return app
 
     monkeypatch.setattr(metrics_route.handoff_runtime, "_runtime", None)
-    rasa_runtime._configure_app_with_health(configure_app)(None, None, "s3cret", True, endpoints=None)  # as Rasa calls it
+    # as Rasa calls it
+    rasa_runtime._configure_app_with_health(configure_app)(None, None, "s3cret", True, endpoints=None)
     assert {"/health", "/metrics"} <= set(routes)
     refused = await routes["/metrics"](request("198.51.100.4", forwarded="127.0.0.1"))
     assert refused.status == 403 and b"forbidden" in refused.body

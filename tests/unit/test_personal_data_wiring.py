@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel
 
-from actions import copy
+from bot import wording
 from bot.analytics.consumer import redacted
 from bot.channels.common import SeenStore, redact_at_entry
 from bot.channels.intake import IntakeSettings, MessageIntake, WhenBusy
@@ -19,9 +19,8 @@ from bot.incidents.hook import example_text
 from bot.tickets import Detail, TicketStore, TranscriptLine
 from bot.tickets.redaction import redact_draft
 from nlu.scrub import scrub
-from tests.handoff.fixtures import Desk, sqlite_desk  # noqa: F401 (fixture)
+from tests.handoff.fixtures import Desk
 from tests.tickets.drafts import MOMENT, make_draft
-from tests.tickets.fixtures import sqlite_store, sqlite_url  # noqa: F401
 from tests.unit.test_intake import Bot, message, sent
 
 NIK = "3174055203900012"
@@ -75,13 +74,13 @@ def test_an_event_masked_at_entry_is_not_changed_again():
 
 def test_note_names_what_was_masked():
     assert personal_data_note(["phone", "email", "bank_account"]) is None
-    assert personal_data_note(["nik"]) == copy.PERSONAL_DATA_NOTE.format(what="nomor KTP")
-    assert personal_data_note(["card", "nik", "nik"]) == copy.PERSONAL_DATA_NOTE.format(
+    assert personal_data_note(["nik"]) == wording.PERSONAL_DATA_NOTE.format(what="nomor KTP")
+    assert personal_data_note(["card", "nik", "nik"]) == wording.PERSONAL_DATA_NOTE.format(
         what="nomor kartu dan nomor KTP")
 
 
 @pytest.fixture
-def notes_intake(tmp_path: Path, sqlite_desk: Desk):  # noqa: F811
+def notes_intake(tmp_path: Path, sqlite_desk: Desk):
     bot = Bot()
     intake = MessageIntake(IntakeSettings())
     intake.notes = PrivacyNotes(SeenStore(tmp_path / "channels.db"))
@@ -97,14 +96,14 @@ async def test_a_nik_gets_a_short_note_before_the_answer_once_per_customer(notes
     bot, handle, tmp_path = notes_intake
     first, second, other = CollectingOutputChannel(), CollectingOutputChannel(), CollectingOutputChannel()
     await entered(handle, "budi", f"NIK saya {NIK}, tolong cek verifikasi", first)
-    assert sent(first) == [copy.PERSONAL_DATA_NOTE.format(what="nomor KTP"),
+    assert sent(first) == [wording.PERSONAL_DATA_NOTE.format(what="nomor KTP"),
                            "jawaban: NIK saya ****************, tolong cek verifikasi"]
     await entered(handle, "budi", f"kartu {CARD} juga kena", second)
     assert sent(second) == ["jawaban: kartu **** **** **** 1111 juga kena"]            # told once is enough
     await entered(handle, "budi", f"hp {PHONE}", other, channel="telegram")
     assert sent(other) == ["jawaban: hp 0813****5432"]                               # phones: masked silently
     await entered(handle, "budi", f"kartu {CARD}", other, channel="telegram")
-    assert sent(other)[-2] == copy.PERSONAL_DATA_NOTE.format(what="nomor kartu")        # another channel's customer
+    assert sent(other)[-2] == wording.PERSONAL_DATA_NOTE.format(what="nomor kartu")        # another channel's customer
     assert b"budi" not in b"".join(path.read_bytes() for path in tmp_path.glob("channels.db*"))
 
 
@@ -114,7 +113,7 @@ async def test_the_secrets_warning_is_not_crowded_by_the_note(notes_intake):
     await entered(handle, "andi", f"otp 482913 dan NIK {NIK}", first)
     assert sent(first) == ["jawaban: otp [DIHAPUS: otp] dan NIK ****************"]   # Rasa warns about the OTP
     await entered(handle, "andi", f"NIK {NIK}", later)
-    assert sent(later)[0] == copy.PERSONAL_DATA_NOTE.format(what="nomor KTP")           # told the next time
+    assert sent(later)[0] == wording.PERSONAL_DATA_NOTE.format(what="nomor KTP")           # told the next time
 
 
 async def test_a_masked_phone_or_email_gets_no_note(notes_intake):
@@ -145,14 +144,14 @@ def test_ticket_free_text_is_masked_and_the_reports_validated_details_kept():
     assert not any(flag.startswith("secret_shared") for flag in cleaned.flags)
 
 
-def test_a_stored_ticket_holds_no_personal_data(sqlite_store: TicketStore):  # noqa: F811
+def test_a_stored_ticket_holds_no_personal_data(sqlite_store: TicketStore):
     ticket = sqlite_store.create(make_draft(transcript=(TranscriptLine(MOMENT, "customer", f"NIK {NIK} hp {PHONE}"),)),
                                  [])
     stored = sqlite_store.get(ticket.id)
     assert stored.transcript[0].text == "NIK **************** hp 0813****5432"
 
 
-def test_handoff_thread_masks_what_agents_read_and_keeps_the_agents_words(sqlite_desk: Desk):  # noqa: F811
+def test_handoff_thread_masks_what_agents_read_and_keeps_the_agents_words(sqlite_desk: Desk):
     service, agent = sqlite_desk.service, Agent("cli", "rina", "Rina")
     handoff = service.store.get(sqlite_desk.ticket_id)
     service.forward(handoff, f"ini hp saya {PHONE} dan email {EMAIL}", sqlite_desk.at(1))

@@ -14,7 +14,6 @@ from bot.tickets.__main__ import main as tickets_main
 from bot.tickets.database import connect
 from bot.tickets.schema import audit_log
 from tests.tickets.drafts import make_draft
-from tests.tickets.fixtures import database_url, postgres_server_url, postgres_url, sqlite_url  # noqa: F401
 
 RINA = Actor("telegram_agen", "501", "Rina")
 

@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-from bot.channels.state import SqliteChannelState
+from bot.channels.state import ChannelStateStore
 from bot.privacy.files import private_directory, private_file, write_private_text
 from bot.tickets.database import connect
 
@@ -50,7 +50,7 @@ def test_ticket_and_analytics_databases_with_their_wal_files(tmp_path, permissiv
 
 
 def test_channel_state_file(tmp_path, permissive_umask):
-    state = SqliteChannelState(tmp_path / "state" / "channels.db")
+    state = ChannelStateStore.in_file(tmp_path / "state" / "channels.db")
     try:
         assert state.remember("telegram", "1:1", 1.0)
         assert {path.name: mode(path) for path in (tmp_path / "state").iterdir()} == {
@@ -75,8 +75,8 @@ def test_servers_create_the_tracker_store_the_endpoints_and_the_token_owner_only
     endpoints = write_endpoints(config)
     write_token(config)
     assert mode(run) == 0o700
-    assert {name: mode(run / name) for name in (endpoints.name, "tracker.db", "analytics.db", "api_token")} == dict.fromkeys(
-        (endpoints.name, "tracker.db", "analytics.db", "api_token"), 0o600)
+    private = (endpoints.name, "tracker.db", "analytics.db", "api_token")
+    assert {name: mode(run / name) for name in private} == dict.fromkeys(private, 0o600)
     assert (run / "api_token").read_text() == "rahasia-token"
 
     # Rasa opens the prepared empty file as its database and keeps its mode.

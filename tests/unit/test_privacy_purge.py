@@ -14,9 +14,10 @@ import pytest
 import sqlalchemy as sa
 from rasa.shared.core.events import SlotSet
 
-from bot.analytics.events import open_engine as open_analytics, read_events
+from bot.analytics.events import open_engine as open_analytics
+from bot.analytics.events import read_events
 from bot.analytics.metrics import Period
-from bot.channels.state import SqlChannelState, SqliteChannelState
+from bot.channels.state import ChannelStateStore
 from bot.handoff.store import HandoffStore
 from bot.incidents.store import IncidentStore
 from bot.privacy.__main__ import main
@@ -26,10 +27,22 @@ from bot.privacy.scrub import PLACEHOLDER
 from bot.report.build import ReportRequest, build_report
 from bot.tickets.database import Database
 from bot.tickets.store import TicketStore
-from tests.privacy.fixtures import database, postgres_stores, sqlite_stores, stores  # noqa: F401 (fixtures)
-from tests.privacy.seeding import (ARTICLE, NOW, NOW_ISO, SECRET_WARNING_TEXT, Stores, ago, channel_state, closed_ticket, conversation,
-                                   observation, open_ticket, save, services, tracker_store)
-from tests.tickets.fixtures import postgres_server_url  # noqa: F401 (fixture)
+from tests.privacy.seeding import (
+    ARTICLE,
+    NOW,
+    NOW_ISO,
+    SECRET_WARNING_TEXT,
+    Stores,
+    ago,
+    channel_state,
+    closed_ticket,
+    conversation,
+    observation,
+    open_ticket,
+    save,
+    services,
+    tracker_store,
+)
 
 CUSTOMER = "tg-1001"
 OLD_WORDS = "kenapa lama banget sih!! rekening 1234567890 atas nama Budi Santoso"   # upset, personal
@@ -49,7 +62,8 @@ def seed(stores: Stores, database: Database) -> Dict[str, str]:
     def answered(at: Any, words: str, ticket: str) -> List[Any]:
         stamp = at.timestamp()
         return conversation(at, words, extra=[
-            SlotSet("bank_account", "1234567890", timestamp=stamp + 3), SlotSet("kb_article", ARTICLE, timestamp=stamp + 3),
+            SlotSet("bank_account", "1234567890", timestamp=stamp + 3),
+            SlotSet("kb_article", ARTICLE, timestamp=stamp + 3),
             SlotSet("kb_helpful", True, timestamp=stamp + 4), SlotSet("handoff_ticket", ticket, timestamp=stamp + 4)])
 
     save(stores, CUSTOMER, [answered(ago(400), OLD_WORDS, old_ticket), answered(ago(100), MID_WORDS, mid_ticket),
@@ -130,7 +144,7 @@ def test_purge_by_age_in_every_store_keeps_open_tickets_and_aggregates(stores, d
     assert OPEN_TICKET_WORDS in tickets.get(ids["open_ticket"]).transcript[0].text
 
     # Channel state: keys and buttons older than 30 days are gone, in the file and in the ticket database.
-    for state in (SqliteChannelState(stores.channel_state_file), SqlChannelState(stores.tickets_url)):
+    for state in (ChannelStateStore.in_file(stores.channel_state_file), ChannelStateStore(stores.tickets_url)):
         try:
             assert state.button("telegram", "1001", "btn-old", since=0) is None
             assert state.button("telegram", "1001", "btn-new", since=0) == "/affirm"

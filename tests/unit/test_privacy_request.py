@@ -8,8 +8,17 @@ from typing import Iterator
 
 import pytest
 
-from actions.privacy_ticket import (ACCESS, ERASURE, build_privacy_draft, customer_replies, empathy, kind_for_intent,
-                                    offer_buttons, offer_first, privacy_command)
+from actions.privacy_ticket import (
+    ACCESS,
+    ERASURE,
+    build_privacy_draft,
+    customer_replies,
+    empathy,
+    kind_for_intent,
+    offer_buttons,
+    offer_first,
+    privacy_command,
+)
 from actions.reporting.ticket_draft import Conversation
 from bot.tickets import WIB, Ticket, TicketStore, TranscriptLine, open_store
 from bot.tickets.render import CLIP_SUMMARY, telegram_html, ticket_text

@@ -12,8 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bot.analytics.events import open_engine as open_analytics, read_events
-from bot.channels.state import SqlChannelState, SqliteChannelState
+from bot.analytics.events import open_engine as open_analytics
+from bot.analytics.events import read_events
+from bot.channels.state import ChannelStateStore
 from bot.handoff.store import HandoffStore
 from bot.incidents.store import IncidentStore
 from bot.privacy.__main__ import main
@@ -22,10 +23,19 @@ from bot.privacy.scrub import PLACEHOLDER
 from bot.tickets.database import Database
 from bot.tickets.outbox import Outbox
 from bot.tickets.store import TicketStore
-from tests.privacy.fixtures import database, postgres_stores, sqlite_stores, stores  # noqa: F401 (fixtures)
-from tests.privacy.seeding import (NOW, Stores, ago, channel_state, closed_ticket, conversation, observation,
-                                   open_ticket, save, services, tracker_store)
-from tests.tickets.fixtures import postgres_server_url  # noqa: F401 (fixture)
+from tests.privacy.seeding import (
+    NOW,
+    Stores,
+    ago,
+    channel_state,
+    closed_ticket,
+    conversation,
+    observation,
+    open_ticket,
+    save,
+    services,
+    tracker_store,
+)
 
 SITI, BUDI = "tg-2002", "wa-6281234500000"
 SITI_WORDS = "nama saya Siti Aminah rekening BCA 9876543210"
@@ -139,7 +149,7 @@ def test_export_then_erase_round_trip(stores, database, capsys, tmp_path):
     assert tickets.get(ids["open"]).transcript[0].text == SITI_OPEN_WORDS
     assert tickets.get(ids["budi"]).transcript[0].text == BUDI_WORDS
     assert len(tracker_events(stores, BUDI)) == 6
-    for state in (SqliteChannelState(stores.channel_state_file), SqlChannelState(stores.tickets_url)):
+    for state in (ChannelStateStore.in_file(stores.channel_state_file), ChannelStateStore(stores.tickets_url)):
         try:
             assert state.button("telegram", "2002", "btn-siti", since=0) is None
             assert state.button("whatsapp", "6281234500000", "btn-budi", since=0) == "/affirm"
@@ -159,7 +169,8 @@ def test_export_then_erase_round_trip(stores, database, capsys, tmp_path):
     # Every request is in the audit log, with who ran it and the privasi ticket it answers.
     rows = AuditLog(database).entries(customer_id=SITI)
     assert [(r.action, r.outcome, r.desk) for r in rows] == [
-        ("export", "ok", "privacy"), ("erase", "ok", "privacy"), ("erase", "ok", "privacy"), ("export", "ok", "privacy")]
+        ("export", "ok", "privacy"), ("erase", "ok", "privacy"), ("erase", "ok", "privacy"),
+        ("export", "ok", "privacy")]
     assert rows[1].ticket_id == ids["open"] and rows[1].actor_id
     assert SITI_WORDS not in json.dumps([r.detail for r in rows])
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from actions import copy
+from bot import wording
 from bot.analytics.conversations import signal_of
 from bot.privacy.scrub import PLACEHOLDER, kept_message_text, scrub_event
 from nlu.payloads import button_payload
@@ -51,7 +52,7 @@ def test_personal_fields_are_gone_and_kinds_stay():
 def test_button_payloads_and_the_assistants_analytics_replies_are_kept():
     payload = button_payload("choose_article", article_id="memo-tag")
     assert scrub_event(user_event(payload))["text"] == payload
-    for reply in (copy.CLARIFY, copy.UNCLEAR, copy.SECRET_WARNING.format(what="OTP")):
+    for reply in (wording.CLARIFY, wording.UNCLEAR, wording.SECRET_WARNING.format(what="OTP")):
         assert scrub_event({"event": "bot", "text": reply, "timestamp": 1.0, "data": {}})["text"] == reply
     echoed = scrub_event({"event": "bot", "text": "Rekening BCA 1234567890 a.n. Siti, benar?", "timestamp": 1.0,
                           "data": {"buttons": [{"title": "Ya", "payload": "/affirm"}]}, "metadata": {"x": 1}})
@@ -67,6 +68,6 @@ def test_slots_keep_only_the_analytics_values_and_erasure_replaces_the_sender():
 
 
 def test_handoff_messages_keep_only_the_secrets_warning():
-    warning = copy.SECRET_WARNING.format(what="frasa pemulihan (seed phrase)")
+    warning = wording.SECRET_WARNING.format(what="frasa pemulihan (seed phrase)")
     assert kept_message_text(warning) == warning
     assert kept_message_text("Agen Rina:\nNomor rekening Anda 1234567890 sudah kami cek") == PLACEHOLDER

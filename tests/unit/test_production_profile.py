@@ -8,11 +8,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.endpoints import (TRACKER_STORE_CLASS, effective_workers, endpoints, pika_event_broker, redis_lock_store,
-                           requested_workers, sql_tracker_store)
+from bot.endpoints import (
+    TRACKER_STORE_CLASS,
+    effective_workers,
+    endpoints,
+    pika_event_broker,
+    redis_lock_store,
+    requested_workers,
+    sql_tracker_store,
+)
 from bot.servers import ServerConfig, write_endpoints
 from bot.tracker_db import ensure_sender_index, has_sender_index
-from tests.tickets.fixtures import postgres_server_url, postgres_url  # noqa: F401
 
 PG = "postgresql://kripto:p%40ss%3Aw0rd@db.internal:6543/kripto?sslmode=require"
 
@@ -20,12 +26,13 @@ PG = "postgresql://kripto:p%40ss%3Aw0rd@db.internal:6543/kripto?sslmode=require"
 def test_without_settings_the_embedded_default_is_kept(tmp_path: Path):
     config = endpoints("http://127.0.0.1:5055/webhook", tmp_path / "tracker.db")
     assert config == {"action_endpoint": {"url": "http://127.0.0.1:5055/webhook"},
-                      "tracker_store": {"type": TRACKER_STORE_CLASS, "dialect": "sqlite", "db": str(tmp_path / "tracker.db")}}
+                      "tracker_store": {"type": TRACKER_STORE_CLASS, "dialect": "sqlite",
+                                        "db": str(tmp_path / "tracker.db")}}
 
 
 def test_database_url_becomes_rasas_postgresql_tracker_store():
-    assert sql_tracker_store(PG) == {"type": TRACKER_STORE_CLASS, "dialect": "postgresql", "url": "db.internal", "port": 6543,
-                                     "db": "kripto", "username": "kripto", "password": "p@ss:w0rd",
+    assert sql_tracker_store(PG) == {"type": TRACKER_STORE_CLASS, "dialect": "postgresql", "url": "db.internal",
+                                     "port": 6543, "db": "kripto", "username": "kripto", "password": "p@ss:w0rd",
                                      "query": {"sslmode": "require"}}
     assert sql_tracker_store("postgres://postgres@127.0.0.1/kripto")["port"] == 5432   # Heroku-style scheme
     with pytest.raises(ValueError):

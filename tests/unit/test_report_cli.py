@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.analytics.metrics import Period
-from bot.report.__main__ import output_format
 from bot.report import incidents as report_incidents
+from bot.report.__main__ import output_format
 from bot.report.period import parse_period
 from bot.tickets.model import WIB
 

@@ -1,5 +1,6 @@
 """Report form, turn by turn: state bookkeeping, ``handle_message`` scenarios (driven like the form does, asking
-Rasa's ``required_slots`` path for the next question each time, see ``tests.unit.form_loop``), the questions and confirmation summary, and the ticket draft."""
+Rasa's ``required_slots`` path for the next question each time, see ``tests.unit.form_loop``), the questions and
+confirmation summary, and the ticket draft."""
 from __future__ import annotations
 
 import json
@@ -12,15 +13,30 @@ from hypothesis import strategies as st
 
 from actions.reporting import details as d
 from actions.reporting.asking import confirmation, question, summary_lines
-from actions.reporting.flow import (ACCEPTED_AS_IS, ACCEPTED_UNKNOWN, AGENT_ASKED, CONFIRM_HELP, DENIED, FULL_ACCOUNT,
-                                    GENERIC_HELP, NEEDED, Turn, handle_message)
+from actions.reporting.flow import GENERIC_HELP, Turn, handle_message
 from actions.reporting.state import BOOKKEEPING_SLOTS, MAX_TRIES, OUTCOME, ReportState
-from actions.reporting.ticket_draft import (Conversation, build_draft, is_large_amount, overall_mood, priority,
-                                            summary, ticket_details)
+from actions.reporting.ticket_draft import (
+    Conversation,
+    build_draft,
+    is_large_amount,
+    overall_mood,
+    priority,
+    summary,
+    ticket_details,
+)
 from bot.tickets import TranscriptLine
+from bot.wording import (
+    REPORT_ACCEPTED_AS_IS,
+    REPORT_ACCEPTED_UNKNOWN,
+    REPORT_AGENT_ASKED,
+    REPORT_CONFIRM_HELP,
+    REPORT_DENIED,
+    REPORT_FULL_ACCOUNT,
+    REPORT_NEEDED,
+)
 from nlu.datetimes import WIB
-from tests.unit.form_loop import requested_slot
 from nlu.sentiment import Mood
+from tests.unit.form_loop import requested_slot
 
 NOW = datetime(2026, 11, 26, 15, 20, tzinfo=WIB)
 HEX64 = "3f" * 32
@@ -374,7 +390,8 @@ def test_bank_name_corrected_at_confirmation():
     assert turn.state.values[d.BANK_ACCOUNT] == "BRI ••••1234"
 
 
-@pytest.mark.parametrize(("text", "reply"), [("tidak", DENIED), ("ada yang salah", DENIED), ("hmm", CONFIRM_HELP)])
+@pytest.mark.parametrize(("text", "reply"), [("tidak", REPORT_DENIED), ("ada yang salah", REPORT_DENIED),
+                                             ("hmm", REPORT_CONFIRM_HELP)])
 def test_no_or_unclear_answer_at_confirmation(text, reply):
     turn = answer(finished_idr_withdrawal(), text)
     assert turn.replies == [reply] and turn.state.outcome is None and requested_slot(turn.state) == d.CONFIRMED
@@ -394,7 +411,7 @@ def test_three_failed_tries_accept_the_raw_answer_unverified():
         assert turn.replies == [GENERIC_HELP[d.AMOUNT]] and turn.state.failures == {d.AMOUNT: attempt}
         state = turn.state
     turn = answer(state, "pokoknya   banyak\nsekali")
-    assert turn.replies == [ACCEPTED_AS_IS]
+    assert turn.replies == [REPORT_ACCEPTED_AS_IS]
     assert turn.state.values[d.AMOUNT] == "pokoknya banyak sekali" and status(turn.state, d.AMOUNT) == "unverified"
     assert turn.state.checks[d.AMOUNT]["note"] and turn.state.failures == {}
     assert requested_slot(turn.state) == d.TIME
@@ -412,10 +429,10 @@ def test_required_detail_unknown_three_times_is_accepted_as_unknown():
     state = started("withdrawal", "penarikan rupiah saya gagal")
     for attempt, text in enumerate(("tidak tahu", "lupa"), start=1):
         turn = answer(state, text)
-        assert turn.replies == [NEEDED + GENERIC_HELP[d.AMOUNT]] and turn.state.failures == {d.AMOUNT: attempt}
+        assert turn.replies == [REPORT_NEEDED + GENERIC_HELP[d.AMOUNT]] and turn.state.failures == {d.AMOUNT: attempt}
         state = turn.state
     turn = answer(state, "tidak ingat")
-    assert turn.replies == [ACCEPTED_UNKNOWN]
+    assert turn.replies == [REPORT_ACCEPTED_UNKNOWN]
     assert turn.state.values[d.AMOUNT] == "" and status(turn.state, d.AMOUNT) == "unknown"
     assert requested_slot(turn.state) == d.TIME
 
@@ -455,7 +472,7 @@ def test_full_account_number_keeps_last4_and_says_so():
     for text in ("1,5 jt", "kemarin jam 10", "tidak tahu"):
         state = answer(state, text).state
     turn = answer(state, "rekening BCA saya 1234567890")
-    assert turn.replies == [FULL_ACCOUNT] and turn.state.values[d.BANK_ACCOUNT] == "BCA ••••7890"
+    assert turn.replies == [REPORT_FULL_ACCOUNT] and turn.state.values[d.BANK_ACCOUNT] == "BCA ••••7890"
     assert "1234567890" not in json.dumps(turn.state.to_slots())
 
 
@@ -508,7 +525,7 @@ def test_future_time_counts_as_a_failed_try():
 def test_asking_for_an_agent_mid_form_is_not_a_failure():
     state = started("withdrawal", "penarikan rupiah saya gagal")
     turn = answer(state, "saya mau bicara dengan CS", intent="request_human")
-    assert turn.replies == [AGENT_ASKED] and turn.state.failures == {}
+    assert turn.replies == [REPORT_AGENT_ASKED] and turn.state.failures == {}
 
 
 # --- Never raise -----------------------------------------------------------------------------------
@@ -751,5 +768,5 @@ def test_full_account_number_masked_at_entry_keeps_last4_and_says_so():
     text, kinds = mask_personal_data("rekening BCA saya 1234567890 a.n. Budi")
     assert kinds == ["bank_account"] and "1234567890" not in text
     turn = answer(state, text)
-    assert turn.replies == [FULL_ACCOUNT] and turn.state.values[d.BANK_ACCOUNT] == "BCA ••••7890"
+    assert turn.replies == [REPORT_FULL_ACCOUNT] and turn.state.values[d.BANK_ACCOUNT] == "BCA ••••7890"
     assert "******" not in json.dumps(turn.state.to_slots())   # the masked run is not stored either

@@ -189,7 +189,8 @@ def test_a_server_that_dies_during_start_up_is_not_restarted(tmp_path, supervise
     running = supervised(Supervisor([server], RestartPolicy(initial_delay=0.05), banner="RUNNING",
                                     poll_interval=0.05, out=console))
     assert running.finish() == 1
-    assert console.lines == [f"The test server exited during start-up with status 3; see its log: {tmp_path / 'server.log'}"]
+    log = tmp_path / "server.log"
+    assert console.lines == [f"The test server exited during start-up with status 3; see its log: {log}"]
     assert "no model" in (tmp_path / "server.log").read_text()
 
 
@@ -199,7 +200,8 @@ def test_a_server_that_never_becomes_healthy_is_stopped_and_reported(tmp_path, s
     running = supervised(Supervisor([server], RestartPolicy(start_timeout=0.5), banner="RUNNING",
                                     poll_interval=0.05, out=console))
     assert running.finish() == 1
-    assert console.lines == [f"The test server was not ready 0.5 s after its start; see its log: {tmp_path / 'server.log'}"]
+    log = tmp_path / "server.log"
+    assert console.lines == [f"The test server was not ready 0.5 s after its start; see its log: {log}"]
     assert not server.running()
 
 

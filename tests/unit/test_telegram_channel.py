@@ -13,17 +13,29 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rasa.core.channels.channel import UserMessage
+from telegram.ext import AIORateLimiter
 
 from bot.channels import TelegramInput
-from bot.channels.common import MAX_BODY_BYTES, NON_TEXT_REPLY, RequestError
+from bot.channels.common import MAX_BODY_BYTES, RequestError
 from bot.channels.telegram import POLLING, WEBHOOK, TelegramSettings, resolve_mode, secret_matches
 from bot.channels.telegram_buttons import MAX_CALLBACK_BYTES, ButtonStore, fits_callback_data, token_for
 from bot.channels.telegram_format import MAX_MESSAGE_UTF16, html_parts, to_html
 from bot.channels.telegram_output import TelegramOutput, make_bot, plain_text, typing
 from bot.channels.telegram_runtime import GREET_PAYLOAD, TelegramRuntime
-from bot.channels.telegram_updates import (CALLBACK, IGNORED, NON_TEXT, START, TEXT, chat_of, is_start_command,
-                                           parse_update, parse_webhook_body, sender_for)
+from bot.channels.telegram_updates import (
+    CALLBACK,
+    IGNORED,
+    NON_TEXT,
+    START,
+    TEXT,
+    chat_of,
+    is_start_command,
+    parse_update,
+    parse_webhook_body,
+    sender_for,
+)
 from bot.text_limits import utf16_length
+from bot.wording import NON_TEXT_REPLY
 from nlu.payloads import button_payload
 from tests.channels import telegram_builders as build
 from tests.channels.fake_telegram import FakeBotAPI, visible_length
@@ -343,6 +355,18 @@ async def test_output_splits_escapes_and_adds_keyboard(api, state_db):
     assert "reply_markup" not in sent[0]
     keyboard = sent[1]["reply_markup"]["inline_keyboard"]
     assert [row[0]["callback_data"] for row in keyboard] == ["/affirm", token_for(LONG_PAYLOAD)]
+
+
+async def test_a_reply_refused_with_429_is_sent_once_after_the_wait_telegram_asked_for(api, state_db):
+    """The flood limiter does not retry (max_retries=0): the reply's one capped wait does, so Telegram sees
+    the refused call and one retry, and the customer gets the message once."""
+    bot = make_bot(api.token, api.api_url)
+    assert isinstance(bot.rate_limiter, AIORateLimiter) and bot.rate_limiter._max_retries == 0
+    api.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    await TelegramOutput(bot, ButtonStore()).send_text_message(sender_for(503), "Dana Anda sedang kami cek.")
+    await bot.shutdown()
+    assert [c.params["chat_id"] for c in api.calls_to("sendMessage")].count("503") == 2
+    assert [m["text"] for m in api.messages(503)] == ["Dana Anda sedang kami cek."]
 
 
 async def test_typing_indicator(api):

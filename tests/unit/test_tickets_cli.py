@@ -13,7 +13,6 @@ from bot.tickets import TicketStore, open_store
 from bot.tickets.__main__ import main
 from tests.tickets.drafts import MOMENT, make_draft
 from tests.tickets.fakes import WebhookReceiver
-from tests.tickets.fixtures import sqlite_url, webhook_receiver  # noqa: F401  (pytest fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,9 +14,6 @@ from typing import Callable
 from bot.tickets import OutboxWorker, RetryPolicy, TelegramNotifier, TicketStore, WebhookNotifier
 from tests.tickets.drafts import MOMENT, PASSWORD, SEED_PHRASE, draft_with_secrets, make_draft
 from tests.tickets.fakes import FakeTelegram, WebhookReceiver
-from tests.tickets.fixtures import (  # noqa: F401  (pytest fixtures)
-    database_url, postgres_server_url, postgres_url, sqlite_store, sqlite_url, store, telegram_api,
-    webhook_receiver)
 
 CHAT_ID = "-1001234567890"
 SECOND = timedelta(seconds=1)
@@ -40,10 +37,29 @@ def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
     return condition()
 
 
+PLAIN_WAITS = [5, 10, 20, 40, 80, 160, 320, 600, 600, 600]
+
+
 def test_retry_policy_doubles_from_five_seconds_up_to_ten_minutes():
-    policy = RetryPolicy()
-    assert [policy.delay(n).total_seconds() for n in range(1, 11)] == [5, 10, 20, 40, 80, 160, 320, 600, 600, 600]
+    policy = RetryPolicy(jitter=False)
+    assert [policy.delay(n).total_seconds() for n in range(1, 11)] == PLAIN_WAITS
     assert policy.delay(10_000) == timedelta(minutes=10)
+
+
+def test_retry_waits_are_jittered_between_half_and_all_of_the_plain_wait():
+    lowest, highest = RetryPolicy(random=lambda: 0.0), RetryPolicy(random=lambda: 0.999)
+    assert [lowest.delay(n).total_seconds() for n in range(1, 11)] == [w / 2 for w in PLAIN_WAITS]
+    assert all(w * 0.99 < highest.delay(n).total_seconds() < w for n, w in enumerate(PLAIN_WAITS, start=1))
+
+
+def test_rows_that_failed_together_come_back_at_different_moments(sqlite_store: TicketStore,
+                                                                  webhook_receiver: WebhookReceiver):
+    webhook_receiver.fail_status = 503
+    tickets = [sqlite_store.create(make_draft(), ["helpdesk"], now=MOMENT) for _ in range(8)]
+    assert OutboxWorker(sqlite_store, {"helpdesk": webhook_notifier(webhook_receiver)}).run_once(MOMENT) == 0
+    due = [sqlite_store.outbox.deliveries(ticket.id)[0].next_attempt_at for ticket in tickets]
+    assert len(set(due)) > 1
+    assert all(MOMENT + 2.5 * SECOND <= moment <= MOMENT + 5 * SECOND for moment in due)
 
 
 def test_telegram_group_gets_the_html_summary_once(sqlite_store: TicketStore, telegram_api: FakeTelegram):
@@ -75,7 +91,8 @@ def test_receiver_down_is_retried_with_backoff_then_delivered_exactly_once(sqlit
                                                                            webhook_receiver: WebhookReceiver):
     webhook_receiver.down()
     ticket = sqlite_store.create(make_draft(), ["helpdesk"], now=MOMENT)
-    worker = OutboxWorker(sqlite_store, {"helpdesk": webhook_notifier(webhook_receiver)})
+    worker = OutboxWorker(sqlite_store, {"helpdesk": webhook_notifier(webhook_receiver)},
+                          retry=RetryPolicy(jitter=False))
 
     def state():
         [delivery] = sqlite_store.outbox.deliveries(ticket.id)
@@ -133,7 +150,7 @@ def test_many_failures_flag_the_row_but_it_is_still_retried(sqlite_store: Ticket
                                                             webhook_receiver: WebhookReceiver):
     webhook_receiver.fail_status = 503
     ticket = sqlite_store.create(make_draft(), ["helpdesk"], now=MOMENT)
-    policy = RetryPolicy(first_delay=SECOND, max_delay=4 * SECOND, flag_failed_after=3)
+    policy = RetryPolicy(first_delay=SECOND, max_delay=4 * SECOND, flag_failed_after=3, jitter=False)
     worker = OutboxWorker(sqlite_store, {"helpdesk": webhook_notifier(webhook_receiver)}, retry=policy)
     moment = MOMENT
     for expected_status, expected_delay in [("pending", 1), ("pending", 2), ("failed", 4), ("failed", 4)]:

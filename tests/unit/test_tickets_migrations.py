@@ -12,12 +12,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot.tickets import open_store
-from bot.tickets import schema
+from bot.tickets import open_store, schema
 from bot.tickets.database import connect, create_engine_for
 from bot.tickets.migrations import alembic_config, current_revision, head_revision
 from tests.tickets.drafts import MOMENT, make_draft
-from tests.tickets.fixtures import database_url, postgres_server_url, postgres_url, sqlite_url  # noqa: F401
 
 # What create_all made before the migrations existed (every table of the live handoff included) ...
 LEGACY_TABLES = [schema.tickets, schema.ticket_counters, schema.outbox, schema.handoffs, schema.handoff_messages,

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from bot.text_limits import utf16_length
 from bot.tickets import WIB, Detail, Ticket, TranscriptLine
 from bot.tickets.outbox import Delivery
-from bot.tickets.render import (TELEGRAM_LIMIT, telegram_html, ticket_dict, ticket_table,
-                                ticket_text)
+from bot.tickets.render import TELEGRAM_LIMIT, telegram_html, ticket_dict, ticket_table, ticket_text
 from tests.tickets.drafts import MOMENT, make_draft
 from tests.tickets.fakes import telegram_html_problems
 

@@ -13,8 +13,6 @@ from bot.tickets import WIB, Detail, Ticket, TicketStore, TranscriptLine, open_s
 from bot.tickets import store as store_module
 from bot.tickets.schema import tickets as tickets_table
 from tests.tickets.drafts import MOMENT, PASSWORD, SEED_PHRASE, draft_with_secrets, make_draft
-from tests.tickets.fixtures import (  # noqa: F401  (pytest fixtures)
-    database_url, postgres_server_url, postgres_url, sqlite_store, sqlite_url, store)
 
 
 def run_in_threads(count: int, work: Callable[[int], object]) -> List[object]:

@@ -2,7 +2,9 @@
 conversation once, sees what another replica wrote, and publishes each event to the broker once."""
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -10,7 +12,7 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered)
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.endpoints import sqlite_tracker_store
@@ -133,6 +135,40 @@ async def test_rows_written_by_another_replica_are_read_not_served_from_the_cach
     texts = [row[4] for row in stored_rows(path) if row[1] == "user"]
     assert sum("dari replika dua" in text for text in texts) == 1
     assert sum("kembali ke replika satu" in text for text in texts) == 1
+
+
+async def test_a_save_racing_another_workers_commit_waits_for_it_instead_of_failing(tmp_path: Path):
+    """Two Sanic workers on one SQLite file: worker two commits between worker one's check of the
+    conversation and its insert. With write-ahead logging a read-then-write transaction would fail at once
+    ("database is locked"); both saves must land."""
+    path = tmp_path / "shared.db"
+    first, second = caching_store(path, RecordingBroker()), caching_store(path, RecordingBroker())
+    other = second.init_tracker("wa-2")
+    turn(other, "dari worker dua", 2.0)
+    second_done = threading.Event()
+
+    def second_worker_saves() -> None:
+        asyncio.run(second.save(other))
+        second_done.set()
+
+    worker = threading.Thread(target=second_worker_saves)
+    checked = first._last_id
+
+    def check_then_let_the_other_worker_commit(session: Any, sender_id: str) -> Any:
+        last_id = checked(session, sender_id)
+        if not worker.is_alive() and not second_done.is_set():
+            worker.start()
+            second_done.wait(timeout=0.5)   # without the write lock held here, worker two commits now
+        return last_id
+
+    first._last_id = check_then_let_the_other_worker_commit
+    tracker = first.init_tracker("tg-1")
+    turn(tracker, "dari worker satu", 1.0)
+    await first.save(tracker)
+    worker.join(timeout=60)
+    assert second_done.is_set()
+    senders = {row[0] for row in stored_rows(path) if row[1] == "user"}
+    assert senders == {"tg-1", "wa-2"}
 
 
 async def test_each_new_event_reaches_the_broker_once(tmp_path: Path):

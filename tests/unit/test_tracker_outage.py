@@ -20,8 +20,7 @@ from bot.handoff.gate import HandoffGate
 from bot.health import DEGRADED, OK
 from bot.limits.capacity import Overloaded
 from bot.tracker_outage import OutageTolerantTrackerStore, TrackerStoreUnavailable
-from tests.handoff.fixtures import Desk, sqlite_desk  # noqa: F401 (fixture)
-from tests.tickets.fixtures import sqlite_store, sqlite_url  # noqa: F401
+from tests.handoff.fixtures import Desk
 
 DOMAIN = Domain.empty()
 
@@ -131,7 +130,7 @@ class Unreadable:
 
 
 @pytest.fixture
-def gate(sqlite_desk: Desk) -> HandoffGate:  # noqa: F811
+def gate(sqlite_desk: Desk) -> HandoffGate:
     return HandoffGate(lambda: sqlite_desk.service)
 
 

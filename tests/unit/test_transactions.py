@@ -6,10 +6,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlu.addresses import FAMILY_NAMES, NETWORK_FAMILIES, eip55_checksum, solana_address_ok, \
-    validate_address_for_network
-from nlu.transactions import (BankAccount, bank_reference_candidates, check_txid, find_bank_account,
-                              txid_attempts, txid_candidates)
+from nlu.addresses import (
+    FAMILY_NAMES,
+    NETWORK_FAMILIES,
+    eip55_checksum,
+    solana_address_ok,
+    validate_address_for_network,
+)
+from nlu.transactions import (
+    BankAccount,
+    bank_reference_candidates,
+    check_txid,
+    find_bank_account,
+    txid_attempts,
+    txid_candidates,
+)
 from tests.unit.personal_data_samples import base58 as base58_encode
 from tests.unit.personal_data_samples import base58check as base58check_encode
 

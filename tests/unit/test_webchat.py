@@ -10,9 +10,19 @@ import pytest
 from sanic_cors.core import try_match
 
 from bot.channels import MAX_BODY_BYTES, RequestError
-from bot.channels.socketio import (DEFAULT_WEBCHAT_ORIGINS, MAX_SESSION_ID_CHARS, SocketMessage, cors_pattern,
-                                   normalize_origin, origin_allowed, parse_origins, parse_session_request,
-                                   parse_user_message, server_origins, webchat_origins)
+from bot.channels.socketio import (
+    DEFAULT_WEBCHAT_ORIGINS,
+    MAX_SESSION_ID_CHARS,
+    SocketMessage,
+    cors_pattern,
+    normalize_origin,
+    origin_allowed,
+    parse_origins,
+    parse_session_request,
+    parse_user_message,
+    server_origins,
+    webchat_origins,
+)
 from bot.channels.webchat import CONTENT_TYPES, WEB_ROOT, asset_headers, safe_asset_path
 
 # --- origins -------------------------------------------------------------------------------------------
@@ -198,7 +208,8 @@ def test_nothing_else_is_served(web, name):
 def test_headers_have_exact_types_and_a_csp_on_pages():
     html = asset_headers(Path("index.html"), b"<!doctype html>")
     assert html["Content-Type"] == "text/html; charset=utf-8"
-    assert "default-src 'self'" in html["Content-Security-Policy"] and "script-src 'self'" in html["Content-Security-Policy"]
+    policy = html["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
     js = asset_headers(Path("widget.js"), b"//")
     assert js["Content-Type"] == "text/javascript; charset=utf-8"
     assert js["X-Content-Type-Options"] == "nosniff" and "Content-Security-Policy" not in js

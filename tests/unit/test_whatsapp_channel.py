@@ -10,13 +10,20 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from bot.channels import WhatsAppInput, common
-from bot.channels.common import APOLOGY, NON_TEXT_REPLY, RequestError
+from bot.channels.common import RequestError
 from bot.channels.whatsapp import WhatsAppOutput, WhatsAppSettings
 from bot.channels.whatsapp_choices import TOKEN_PREFIX, ChoiceStore
 from bot.channels.whatsapp_graph import GraphClient
-from bot.channels.whatsapp_messages import (Choice, choice_messages, choices_from_buttons, text_messages,
-                                            to_whatsapp_markup, unique_titles)
+from bot.channels.whatsapp_messages import (
+    Choice,
+    choice_messages,
+    choices_from_buttons,
+    text_messages,
+    to_whatsapp_markup,
+    unique_titles,
+)
 from bot.channels.whatsapp_webhook import check_signature, parse_webhook, verify_handshake
+from bot.wording import APOLOGY, NON_TEXT_REPLY
 from tests.channels.fake_graph import FakeGraph, message_problems
 from tests.channels.meta_signature import KNOWN_BODY, KNOWN_SECRET, KNOWN_SIGNATURE, meta_signature
 

@@ -6,6 +6,9 @@ Processes opening the database at the same moment (action server, Rasa workers, 
 PostgreSQL advisory lock, or SQLite's write lock (``BEGIN IMMEDIATE``), is held while migrating, and a
 database already at the newest revision is only read.
 
+The channel state file (``var/channels.db``, :mod:`bot.channels.state`) is migrated with the same tree: it
+holds the ticket tables too, empty, and uses only ``channel_seen`` / ``channel_buttons``.
+
 New revision: ``.venv/bin/alembic -c bot/tickets/migrations/alembic.ini revision -m "what changes"``
 (``--autogenerate`` compares with ``bot/tickets/schema.py``; set ``TICKETS_DB_URL`` to a database at head).
 """

@@ -9,7 +9,7 @@ Create Date: 2026-12-02
 """
 from __future__ import annotations
 
-from typing import List, Set
+from typing import Any, Callable, Dict, List, Set, Tuple
 
 import sqlalchemy as sa
 from alembic import op
@@ -140,7 +140,8 @@ def desk_links() -> None:
 
 
 # (table, how to create it, its indexes as (name, columns, extra keyword arguments)) in dependency order.
-TABLES = [
+IndexSpec = Tuple[str, List[str], Dict[str, Any]]
+TABLES: List[Tuple[str, Callable[[], None], List[IndexSpec]]] = [
     ("tickets", tickets, [
         ("uq_tickets_open_dedupe_key", ["dedupe_key"],
          {"unique": True, "postgresql_where": OPEN_WITH_KEY, "sqlite_where": OPEN_WITH_KEY}),

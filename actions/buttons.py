@@ -1,12 +1,12 @@
-"""Helpers that turn articles and hits into dispatcher messages with buttons."""
+"""The buttons under the assistant's answers (articles, "did this help?", "talk to an agent"), and an article as
+one chat message."""
 from __future__ import annotations
 
 from typing import Dict, Iterable, List
 
+from bot import wording
 from kb.articles import Article
 from nlu.payloads import button_payload
-
-from actions import copy
 
 
 def article_text(article: Article) -> str:
@@ -18,14 +18,14 @@ def article_text(article: Article) -> str:
 def feedback_buttons() -> List[Dict[str, str]]:
     """The "did this help?" buttons shown under a knowledge answer."""
     return [
-        {"title": copy.BUTTON_HELPFUL, "payload": button_payload("affirm")},
-        {"title": copy.BUTTON_NOT_HELPFUL, "payload": button_payload("deny")},
+        {"title": wording.BUTTON_HELPFUL, "payload": button_payload("affirm")},
+        {"title": wording.BUTTON_NOT_HELPFUL, "payload": button_payload("deny")},
     ]
 
 
 def agent_button() -> Dict[str, str]:
     """The "talk to an agent" button."""
-    return {"title": copy.BUTTON_AGENT, "payload": button_payload("request_human")}
+    return {"title": wording.BUTTON_AGENT, "payload": button_payload("request_human")}
 
 
 def article_buttons(articles: Iterable[Article], with_agent: bool = True) -> List[Dict[str, str]]:

@@ -1,7 +1,17 @@
-"""Indonesian reply copy used by the custom actions, in one place for review and tone."""
+"""Every Indonesian text the Python code composes for customers, in one place for review and tone.
+
+The rule: responses that Rasa rules and stories utter by name (``utter_*``) live in ``domain.yml``, the Rasa
+convention; everything else the code sends lives here: replies of the custom actions and the report form,
+button titles, the channels' fallbacks, the live handoff and survey, incident notices, and the notes the
+conversation leaves for agents. ``tests/unit/test_wording_catalogue.py`` checks that each one is used.
+What stays with its code: the names of report details and their values (:mod:`actions.reporting.details`),
+words that format numbers and dates ("juta", "pukul"), and the text of agents' own tools (ticket rendering,
+desks, command lines, the analytics report). Importable from ``actions`` and ``bot`` alike: it imports
+neither ``actions`` nor anything that does.
+"""
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, List
 
 from bot.tickets.sla import configured_hours
 from nlu.sentiment import Mood
@@ -123,6 +133,7 @@ HANDOFF_RESOLVED = ("{agent} telah menyelesaikan laporan {ticket_id}. Terima kas
                     "asisten virtual kembali melayani Anda.")
 AGENT_SAYS = "{agent}:\n{text}"
 AGENT_LABEL = "Agen {name}"
+AGENT_UNNAMED = "Agen kami"   # an agent without a name, or no agent at all
 
 CSAT_QUESTION = ("Seberapa puas Anda dengan bantuan agen untuk laporan {ticket_id}? Pilih 1 (tidak puas) sampai "
                  "5 (sangat puas).")
@@ -204,3 +215,113 @@ PRIVACY_ERASURE_OFFER = ("Mau saya ajukan permintaan penghapusan data pribadi An
                          "memverifikasi identitas Anda lebih dulu; saya sendiri tidak menghapus data apa pun.")
 BUTTON_PRIVACY_YES = "Ya, ajukan"
 BUTTON_PRIVACY_NO = "Tidak sekarang"
+
+# --- channels (bot.channels): fallbacks every channel sends the same way -----------------------------------
+
+APOLOGY = ("Mohon maaf, sistem kami sedang mengalami gangguan sehingga pesan Anda belum bisa diproses. "
+           "Pesan Anda sudah kami terima; silakan coba lagi beberapa saat lagi.")
+NON_TEXT_REPLY = ("Maaf, saat ini saya hanya bisa membaca pesan teks. Boleh tuliskan pertanyaan atau kendala "
+                  "Anda dalam bentuk teks? Jangan kirim foto kartu identitas, kata sandi, atau kode OTP ya.")
+# The text above buttons when a reply has buttons but no text (Telegram and WhatsApp need one).
+BUTTONS_ONLY_TEXT = "Silakan pilih salah satu:"
+WHATSAPP_LIST_BUTTON = "Lihat pilihan"
+WHATSAPP_LIST_SECTION = "Pilihan"
+
+# --- the report form (actions.reporting.flow): help after an answer it could not use, and its acknowledgements --
+
+REPORT_HELP_PROBLEM = "Pilih salah satu ya: penarikan, deposit, akun diretas, penipuan, atau lainnya."
+REPORT_HELP_ASSET = "Sebutkan rupiah atau nama koinnya, contoh: \"rupiah\", \"USDT\", atau \"BTC\"."
+REPORT_HELP_NETWORK = ("Jaringan yang umum dipakai: TRC20, ERC20, BEP20, BTC, atau SOL. Jaringannya tertera di "
+                       "riwayat transaksi. Ketik \"tidak tahu\" jika tidak yakin.")
+REPORT_HELP_AMOUNT = ("Jumlahnya belum saya kenali. Tulis seperti ini: \"Rp 1.500.000\", \"1,5 jt\", atau "
+                      "\"100 USDT\".")
+REPORT_HELP_TIME = "Waktunya belum saya pahami. Contoh: \"kemarin jam 10\", \"tadi pagi\", atau \"20/11 14:30\"."
+REPORT_HELP_TXID = ("TXID belum saya temukan di pesan itu. TXID berupa 64 karakter (0-9, a-f) yang bisa disalin dari "
+                    "menu Riwayat > detail transaksi. Ketik \"tidak tahu\" jika belum ada.")
+REPORT_HELP_BANK_ACCOUNT = "Cukup sebutkan nama bank dan 4 digit terakhir nomor rekening, contoh: \"BCA 1234\"."
+REPORT_HELP_ADDRESS = ("Alamat wallet belum saya temukan di pesan itu. Salin-tempel alamatnya langsung dari aplikasi, "
+                       "contoh alamat TRC20: TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t.")
+REPORT_HELP_DESCRIPTION = "Boleh ceritakan sedikit lebih rinci? Satu atau dua kalimat sudah cukup."
+REPORT_NEEDED = ("Detail ini kami perlukan agar agen bisa langsung menelusuri transaksinya; perkiraan juga tidak "
+                 "apa-apa. ")
+REPORT_ACCEPTED_AS_IS = "Baik, saya catat apa adanya dan saya tandai agar dicek oleh agen."
+REPORT_ACCEPTED_UNKNOWN = "Baik, tidak apa-apa. Saya catat sebagai belum diketahui."
+REPORT_FULL_ACCOUNT = "Untuk keamanan, saya hanya mencatat 4 digit terakhir nomor rekening Anda."
+REPORT_CORRECTED = "Baik, sudah saya perbarui: {changes}."
+REPORT_DENIED = ("Bagian mana yang perlu diubah? Tulis saja nilai yang benar, misalnya \"jumlahnya 2 juta\" atau "
+                 "\"jaringannya BEP20\". Ketik \"batal\" jika ingin membatalkan laporan.")
+REPORT_CONFIRM_HELP = ("Balas \"ya\" untuk mengirim laporan ke agen, tulis nilai yang benar jika ada yang perlu "
+                       "diubah, atau \"batal\" untuk membatalkan.")
+REPORT_AGENT_ASKED = ("Laporan ini akan langsung saya teruskan ke agen begitu detailnya lengkap, supaya Anda tidak "
+                      "perlu menjelaskan ulang. Tinggal sedikit lagi ya.")
+
+# --- the report form's questions (actions.reporting.asking) and what it says about an answer it cannot use
+# (actions.reporting.reading); {asset}, {bank}, {last4}, {options}, {when}, {reason}, {example} come from the answer
+
+BUTTON_DONT_KNOW = "Tidak tahu"
+BUTTONS_PROBLEM = ("Penarikan", "Deposit", "Akun diretas", "Penipuan", "Lainnya")
+BUTTON_REPORT_SEND = "Ya, kirim ke agen"
+BUTTON_REPORT_CANCEL = "Batalkan"
+REPORT_ASK_PROBLEM = ("Supaya agen bisa langsung menindaklanjuti, saya catat dulu detailnya. "
+                      "Kendalanya tentang apa?")
+REPORT_ASK_ASSET_AFFECTED = ("Aset apa yang terdampak? Sebutkan rupiah atau nama koinnya. Ketik \"tidak tahu\" "
+                             "jika belum yakin.")
+REPORT_ASK_ASSET_WITHDRAWAL = "Penarikannya dalam rupiah atau kripto? Jika kripto, koin apa (mis. USDT, BTC)?"
+REPORT_ASK_ASSET_DEPOSIT = "Depositnya dalam rupiah atau kripto? Jika kripto, koin apa (mis. USDT, BTC)?"
+REPORT_ASK_NETWORK = "Lewat jaringan apa {asset} dikirim? Jaringannya tertera di riwayat transaksi."
+REPORT_ASK_AMOUNT = "Berapa jumlahnya? Contoh: \"Rp 1.500.000\", \"1,5 jt\", atau \"100 USDT\"."
+REPORT_ASK_AMOUNT_OPTIONAL = ("Berapa jumlahnya? Contoh: \"Rp 1.500.000\", \"1,5 jt\", atau \"100 USDT\". "
+                              "Ketik \"tidak tahu\" jika belum yakin.")
+REPORT_ASK_TIME_NOTICED = ("Kapan kejadiannya atau kapan Anda pertama kali menyadarinya? "
+                           "Contoh: \"tadi pagi\", \"kemarin jam 10\", atau \"20/11 14:30\".")
+REPORT_ASK_TIME = "Kapan transaksinya dilakukan? Contoh: \"kemarin jam 10\", \"tadi pagi\", atau \"20/11 14:30\"."
+REPORT_ASK_REFERENCE = ("Jika ada, kirimkan ID transaksi atau nomor referensi transfernya. Ketik \"tidak tahu\" "
+                        "jika tidak ada.")
+REPORT_ASK_TXID = ("Jika ada, kirimkan TXID (hash transaksi) atau ID penarikan dari menu Riwayat > detail "
+                   "transaksi. Ketik \"tidak tahu\" jika belum ada.")
+REPORT_ASK_ACCOUNT_DIGITS = "Boleh sebutkan 4 digit terakhir nomor rekening {bank} Anda?"
+REPORT_ASK_ACCOUNT_BANK = "Rekening berakhiran {last4} itu di bank apa? Contoh: BCA, BRI, atau Mandiri."
+REPORT_ASK_ACCOUNT_WITHDRAWAL = ("Ke rekening bank mana penarikannya? Cukup sebutkan nama bank dan 4 digit terakhir "
+                                 "nomor rekening, contoh: \"BCA 1234\".")
+REPORT_ASK_ACCOUNT_DEPOSIT = ("Dari rekening bank mana Anda transfer? Cukup sebutkan nama bank dan 4 digit terakhir "
+                              "nomor rekening, contoh: \"BCA 1234\".")
+REPORT_ASK_ADDRESS_FRAUD = ("Jika ada, kirimkan alamat wallet penerima (pelaku). Ketik \"tidak tahu\" jika tidak "
+                            "ada.")
+REPORT_ASK_ADDRESS_WITHDRAWAL = "Ke alamat wallet mana {asset} dikirim? Mohon salin-tempel alamat tujuannya."
+REPORT_ASK_ADDRESS_DEPOSIT = ("Ke alamat mana Anda mengirim {asset}? (alamat deposit Anda di aplikasi kami). "
+                              "Ketik \"tidak tahu\" jika tidak ada.")
+REPORT_ASK_DESCRIPTION_HACKED = ("Boleh ceritakan singkat apa yang terjadi? Misalnya transaksi apa yang tidak Anda "
+                                 "kenali dan apakah Anda masih bisa masuk ke akun.")
+REPORT_ASK_DESCRIPTION_FRAUD = ("Boleh ceritakan singkat kronologinya? Misalnya lewat mana pelaku menghubungi Anda "
+                                "dan apa yang sudah dikirim.")
+REPORT_ASK_DESCRIPTION = "Boleh ceritakan kendalanya secara singkat? Agen kami akan membacanya lengkap."
+REPORT_ASK_AMOUNT_CHOICE = ("Maksud Anda {options}? Huruf \"m\" bisa berarti keduanya, jadi saya pastikan dulu agar "
+                            "tidak salah catat.")
+REPORT_SUMMARY_INTRO = "Berikut ringkasan laporan Anda:"
+REPORT_SUMMARY_CHECK = ("Apakah sudah benar? Jika ada yang keliru, tulis saja nilai yang benar "
+                        "(mis. \"jumlahnya 2 juta\").")
+REPORT_UNVERIFIED_NOTE = " (belum terverifikasi)"
+REPORT_WHICH_COIN = "Koin apa yang dimaksud? Contoh: USDT, BTC, atau ETH."
+REPORT_AMOUNT_OUT_OF_RANGE = ("Jumlahnya sepertinya kurang tepat. Tulis jumlah transaksinya, contoh: \"Rp 1.500.000\", "
+                              "\"1,5 jt\", atau \"100 USDT\".")
+REPORT_TIME_IN_FUTURE = ("Waktu yang Anda sebut ({when}) masih di masa depan. Kapan transaksinya dilakukan? Contoh: "
+                         "\"kemarin jam 10\" atau \"20/11 14:30\".")
+REPORT_TXID_INVALID = ("Maaf, {reason}. Salin TXID dari menu Riwayat > detail transaksi, atau ketik \"tidak tahu\" "
+                       "jika belum ada.")
+REPORT_ADDRESS_INVALID = ("Maaf, alamat itu sepertinya belum benar: {reason}.{hint} Sebaiknya salin-tempel langsung "
+                          "dari aplikasi agar tidak ada karakter yang keliru.")
+REPORT_ADDRESS_HINT = " Sebagai acuan, {example}."
+# By address family (nlu.addresses); the hint above quotes one.
+REPORT_ADDRESS_EXAMPLES = {
+    "evm": "alamat EVM diawali 0x lalu 40 karakter, mis. 0x52908400098527886E0F7030069857D2E4169EE7",
+    "tron": "alamat TRC20 diawali huruf T dan panjangnya 34 karakter, mis. TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+    "btc": "alamat Bitcoin diawali bc1, 1, atau 3, mis. bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+    "solana": "alamat Solana berupa 32–44 karakter huruf dan angka",
+}
+
+
+def secret_warning(kinds: List[str]) -> List[str]:
+    """The two warning messages: what was removed and that we never ask for it, then what to do now."""
+    names = list(dict.fromkeys(SECRET_NAMES[k] for k in kinds if k in SECRET_NAMES))
+    what = " dan ".join(names) if names else "data rahasia"
+    return [SECRET_WARNING.format(what=what), SECRET_STEPS]
