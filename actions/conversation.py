@@ -27,9 +27,8 @@ def latest_input_kind(tracker: Tracker) -> InputKind:
     pipeline (a button payload) is classified here."""
     parse_data = (latest_user_event(tracker) or {}).get("parse_data") or {}
     recorded = parse_data.get(INPUT_KIND_KEY)
-    if recorded in InputKind._value2member_map_:
-        return InputKind(recorded)
-    return classify_input(latest_user_text(tracker))
+    known = {kind.value for kind in InputKind}
+    return InputKind(recorded) if recorded in known else classify_input(latest_user_text(tracker))
 
 
 def latest_rule_entities(tracker: Tracker) -> Optional[List[Entity]]:

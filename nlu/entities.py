@@ -22,6 +22,7 @@ WALLET_PATTERNS: Tuple[Tuple[str, Pattern[str]], ...] = (
     ("btc_bech32", re.compile(r"(?<![0-9A-Za-z])(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{8,87}(?![0-9A-Za-z])")),
     ("btc_base58", re.compile(rf"(?<![0-9A-Za-z])[13][{_B58}]{{25,34}}(?![0-9A-Za-z])")),
 )
+REMEMBERED_TEXT_CHARS = 4000   # extract_entities remembers texts up to this long (the cache stays small)
 TXID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
 # The ``extractor`` the pipeline's CryptoEntityExtractor writes on these entities (its class name), so the
 # action server can take them from the parse data instead of extracting them a second time.
@@ -101,9 +102,6 @@ def extract_entities(text: str) -> List[Entity]:
     if not text:
         return []
     return list(_remembered_entities(text) if len(text) <= REMEMBERED_TEXT_CHARS else _entities_of(text))
-
-
-REMEMBERED_TEXT_CHARS = 4000   # longer texts are not remembered (the cache stays small)
 
 
 @lru_cache(maxsize=256)
