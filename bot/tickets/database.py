@@ -97,7 +97,9 @@ def create_engine_for(url: str, durable: bool = True) -> Engine:
     if backend not in SUPPORTED_BACKENDS:
         raise ValueError(f"ticket database must be SQLite or PostgreSQL; got {parsed.render_as_string()}")
     if backend == "postgresql":
-        return sa.create_engine(parsed, future=True, pool_pre_ping=True)
+        engine = sa.create_engine(parsed, future=True, pool_pre_ping=True)
+        forget_in_child(engine)   # a forked Sanic worker must not share the parent's server connections
+        return engine
     if parsed.database and parsed.database != ":memory:":
         private_file(parsed.database)   # owner-only (0600, a new folder 0700); SQLite's -wal/-shm inherit it
     # A pool of open connections (SQLAlchemy 1.4 opens a new SQLite connection for every checkout, and each
